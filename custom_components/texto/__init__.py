@@ -1,0 +1,72 @@
+"""Texto: send and receive SMS through French gateways (AllMySMS, smsmode, 123-SMS)."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .account import TextoAccount, TextoConfigEntry
+from .const import DOMAIN
+from .coordinator import BalanceCoordinator
+from .entity import account_device
+from .issues import async_check_credit, async_clear_issues
+from .routes import create_gateway, create_mail2sms
+from .scheduled import scheduled_store
+from .services import async_setup_services
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register Texto's actions: they exist even before an account is set up."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
+    """Connect an account: its balance proves the credentials without sending anything."""
+    gateway = create_gateway(async_get_clientsession(hass), entry.data)
+    coordinator = BalanceCoordinator(hass, entry, gateway)
+    account = TextoAccount(
+        hass, entry, gateway, create_mail2sms(entry.data, entry.options), coordinator
+    )
+    entry.runtime_data = account
+    # The first balance read proves the credentials without sending anything: a refusal
+    # starts reauth, an unreachable gateway retries the setup later.
+    await coordinator.async_config_entry_first_refresh()
+    await account.scheduled.async_load()
+
+    @callback
+    def check_credit() -> None:
+        if coordinator.last_update_success:
+            async_check_credit(hass, entry, coordinator.data)
+
+    check_credit()
+    entry.async_on_unload(coordinator.async_add_listener(check_credit))
+    # the account's device first: recipients' devices hang from it
+    dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **account_device(entry))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Options and subentries change entities and routes: reload to apply them.
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
+    return True
+
+
+async def _async_reload(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
+    """Disconnect an account."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+    """Forget what an account stored: its scheduled sends and its repair issues."""
+    await scheduled_store(hass, entry.entry_id).async_remove()
+    async_clear_issues(hass, entry)

@@ -1,0 +1,252 @@
+"""One Texto account at run time: its routes, its options, what it last sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_DEFAULT_SENDER,
+    CONF_MAX_PARTS,
+    CONF_MESSAGE_CLASS,
+    CONF_ROUTE,
+    CONF_STOP_MENTION,
+    CONF_TEXT_POLICY,
+    MESSAGE_CLASS_REPLIES,
+    ROUTE_API,
+    ROUTE_API_THEN_EMAIL,
+    ROUTE_EMAIL,
+)
+from .coordinator import BalanceCoordinator
+from .errors import raise_translated, validation_error
+from .gateway.base import Gateway
+from .gateway.errors import (
+    AuthenticationError,
+    GatewayError,
+    Outcome,
+    PartialSendError,
+    TemporarilyUnavailableError,
+)
+from .gateway.mail2sms import Mail2SmsGateway
+from .gateway.models import (
+    Estimate,
+    Provider,
+    SendRequest,
+    SendResult,
+    SendStatus,
+    StopMention,
+    TextPolicy,
+)
+from .scheduled import ScheduledSends, scheduled_store
+
+type TextoConfigEntry = ConfigEntry[TextoAccount]
+
+
+class SendState(StrEnum):
+    """The words ``last_status`` and the responses use for a send."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class LastSend:
+    """What the last send through this account became."""
+
+    state: SendState
+    message_id: str | None = None
+    recipients: int = 0
+    parts: int | None = None
+    billed_parts: int | None = None
+    #: the translation key of the error, when it failed
+    error: str | None = None
+    at: datetime = field(default_factory=dt_util.utcnow)
+
+
+def status_of(result: SendResult) -> SendState:
+    """The Texto state of an accepted send."""
+    if result.status is SendStatus.SCHEDULED or result.send_at is not None:
+        return SendState.SCHEDULED
+    return SendState.SENT
+
+
+def response_of(result: SendResult) -> dict[str, Any]:
+    """The response data of the send actions."""
+    return {
+        "message_id": result.message_id,
+        "recipients": list(result.recipients),
+        "invalid_recipients": list(result.invalid_recipients),
+        "parts": result.message.parts,
+        "billed_parts": result.billed_parts,
+        "encoding": str(result.message.encoding),
+        "text": result.message.text,
+        "credits_used": result.credits_used,
+        "status": str(status_of(result)),
+    }
+
+
+class TextoAccount:
+    """Sends through an entry's route(s) and remembers what happened."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: TextoConfigEntry,
+        gateway: Gateway,
+        mail2sms: Mail2SmsGateway | None,
+        coordinator: BalanceCoordinator,
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.gateway = gateway
+        self.mail2sms = mail2sms
+        self.coordinator = coordinator
+        self.scheduled = ScheduledSends(scheduled_store(hass, entry.entry_id))
+        self.last_send: LastSend | None = None
+        #: billed parts sent since the sensor started counting (restored by the sensor)
+        self.sent_parts = 0
+        self._listeners: list[Callable[[], None]] = []
+
+    # --- listeners (sensors) ---------------------------------------------------------------
+
+    @callback
+    def async_add_listener(self, update: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call ``update`` whenever the last send or the sent parts change."""
+        self._listeners.append(update)
+        return lambda: self._listeners.remove(update)
+
+    @callback
+    def _set_last(self, last: LastSend) -> None:
+        self.last_send = last
+        for update in list(self._listeners):
+            update()
+
+    # --- building requests -----------------------------------------------------------------
+
+    def build_request(
+        self,
+        recipients: list[str],
+        message: str,
+        *,
+        sender: str | None = None,
+        send_at: datetime | None = None,
+        max_parts: int | None = None,
+        text_policy: str | None = None,
+        reference: str | None = None,
+        flash: bool = False,
+        voice: bool = False,
+    ) -> SendRequest:
+        """A request from an action's fields, the entry's options filling the gaps."""
+        options = self.entry.options
+        if send_at is not None and send_at.tzinfo is None:
+            # a naive date is in Home Assistant's time zone
+            send_at = send_at.replace(tzinfo=dt_util.get_default_time_zone())
+        if send_at is not None and send_at <= dt_util.utcnow():
+            raise validation_error("send_at_in_past")
+        replies_allowed = options.get(CONF_MESSAGE_CLASS) == MESSAGE_CLASS_REPLIES
+        if replies_allowed and sender:
+            raise validation_error("sender_with_replies")
+        return SendRequest(
+            recipients=tuple(recipients),
+            text=message,
+            # the default sender never applies to messages that allow replies
+            sender=sender or (None if replies_allowed else options.get(CONF_DEFAULT_SENDER)),
+            send_at=send_at,
+            text_policy=TextPolicy(text_policy or options.get(CONF_TEXT_POLICY, TextPolicy.AUTO)),
+            max_parts=max_parts if max_parts is not None else options.get(CONF_MAX_PARTS),
+            reference=reference,
+            flash=flash,
+            voice=voice,
+            replies_allowed=replies_allowed,
+            stop_mention=StopMention(options.get(CONF_STOP_MENTION, StopMention.ADD)),
+        )
+
+    # --- sending -----------------------------------------------------------------------------
+
+    async def send(self, request: SendRequest) -> SendResult:
+        """Send ``request`` by the entry's route; raise a translated error on failure."""
+        self._set_last(LastSend(SendState.SENDING, recipients=len(request.recipients)))
+        try:
+            result = await self._send_by_route(request)
+        except GatewayError as err:
+            self._record_failure(request, err)
+            raise_translated(err, request.recipients)
+        self._record_success(result)
+        if status_of(result) is SendState.SCHEDULED:
+            await self.scheduled.async_add(result)
+        await self.coordinator.async_request_refresh()
+        return result
+
+    async def _send_by_route(self, request: SendRequest) -> SendResult:
+        route = self.entry.options.get(CONF_ROUTE, ROUTE_API)
+        if route == ROUTE_EMAIL and self.mail2sms is not None:
+            return await self.mail2sms.send(request)
+        try:
+            return await self.gateway.send(request)
+        except TemporarilyUnavailableError:
+            # nothing was sent: e-mail is a safe second way when the API cannot be reached
+            if route != ROUTE_API_THEN_EMAIL or self.mail2sms is None:
+                raise
+            return await self.mail2sms.send(request)
+
+    @callback
+    def _record_success(self, result: SendResult) -> None:
+        self.sent_parts += result.billed_parts
+        self._set_last(
+            LastSend(
+                status_of(result),
+                message_id=result.message_id,
+                recipients=len(result.recipients),
+                parts=result.message.parts,
+                billed_parts=result.billed_parts,
+            )
+        )
+
+    @callback
+    def _record_failure(self, request: SendRequest, err: GatewayError) -> None:
+        if isinstance(err, AuthenticationError):
+            self.entry.async_start_reauth(self.hass)
+        if isinstance(err, PartialSendError):
+            # what was accepted is billed and sent, whatever happened to the rest
+            self.sent_parts += err.result.billed_parts
+        state = SendState.UNKNOWN if err.outcome is Outcome.UNKNOWN else SendState.FAILED
+        self._set_last(
+            LastSend(state, recipients=len(request.recipients), error=type(err).__name__)
+        )
+
+    async def estimate(self, request: SendRequest) -> Estimate:
+        """What ``request`` would cost, sending nothing."""
+        gateway = self.mail2sms if self._route_is_email() else self.gateway
+        assert gateway is not None
+        try:
+            return await gateway.estimate(request)
+        except GatewayError as err:
+            raise_translated(err, request.recipients)
+
+    async def cancel(self, message_id: str) -> None:
+        """Cancel a send Texto scheduled through this account."""
+        sent = self.scheduled.get(message_id)
+        if sent is None:
+            raise validation_error("scheduled_message_not_found")
+        gateway = self.mail2sms if sent.provider is Provider.MAIL2SMS else self.gateway
+        try:
+            await (gateway or self.gateway).cancel(sent)
+        except GatewayError as err:
+            raise_translated(err)
+        await self.scheduled.async_remove(message_id)
+
+    def _route_is_email(self) -> bool:
+        return self.entry.options.get(CONF_ROUTE) == ROUTE_EMAIL and self.mail2sms is not None

@@ -1,0 +1,62 @@
+"""Constants of the Texto integration: its public names live here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+DOMAIN: Final = "texto"
+
+# --- config entry data ---------------------------------------------------------------------
+CONF_PROVIDER: Final = "provider"
+CONF_ADVANCED: Final = "advanced"
+SUBENTRY_TYPE_RECIPIENT: Final = "recipient"
+CONF_PHONE_NUMBER: Final = "phone_number"
+
+# --- options -------------------------------------------------------------------------------
+CONF_DEFAULT_SENDER: Final = "sender"
+CONF_LOW_CREDIT_THRESHOLD: Final = "low_credit_threshold"
+CONF_TEXT_POLICY: Final = "text_policy"
+CONF_MAX_PARTS: Final = "max_parts"
+CONF_STOP_MENTION: Final = "stop_mention"
+CONF_MESSAGE_CLASS: Final = "message_class"
+CONF_ROUTE: Final = "route"
+
+MESSAGE_CLASS_STANDARD: Final = "standard"
+MESSAGE_CLASS_REPLIES: Final = "replies_allowed"
+
+ROUTE_API: Final = "api"
+ROUTE_EMAIL: Final = "email"
+ROUTE_API_THEN_EMAIL: Final = "api_then_email"
+
+# Mail2SMS (AllMySMS by e-mail), kept in the options of an AllMySMS entry
+CONF_SMTP_HOST: Final = "smtp_host"
+CONF_SMTP_PORT: Final = "smtp_port"
+CONF_SMTP_SECURITY: Final = "smtp_security"
+CONF_SMTP_USERNAME: Final = "smtp_username"
+CONF_SMTP_PASSWORD: Final = "smtp_password"  # noqa: S105 - a field name
+CONF_SMTP_SENDER: Final = "smtp_sender"
+
+# --- actions and their fields ----------------------------------------------------------------
+SERVICE_SEND_MESSAGE: Final = "send_message"
+SERVICE_SEND_SMS: Final = "send_sms"
+SERVICE_ESTIMATE: Final = "estimate"
+SERVICE_CANCEL_SCHEDULED: Final = "cancel_scheduled"
+
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_RECIPIENTS: Final = "recipients"
+ATTR_MESSAGE: Final = "message"
+ATTR_TITLE: Final = "title"
+ATTR_SENDER: Final = "sender"
+ATTR_SEND_AT: Final = "send_at"
+ATTR_MAX_PARTS: Final = "max_parts"
+ATTR_TEXT_POLICY: Final = "text_policy"
+ATTR_REFERENCE: Final = "reference"
+ATTR_FLASH: Final = "flash"
+ATTR_VOICE: Final = "voice"
+ATTR_MESSAGE_ID: Final = "message_id"
+
+# --- polling -------------------------------------------------------------------------------
+BALANCE_INTERVAL: Final = timedelta(minutes=30)
+
+DEFAULT_LOW_CREDIT_THRESHOLD: Final = 0.0

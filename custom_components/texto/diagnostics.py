@@ -1,0 +1,64 @@
+"""Diagnostics: what helps a bug report, without secrets, numbers or texts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY, CONF_URL, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+
+from .account import TextoConfigEntry
+from .const import (
+    CONF_DEFAULT_SENDER,
+    CONF_SMTP_HOST,
+    CONF_SMTP_PASSWORD,
+    CONF_SMTP_SENDER,
+    CONF_SMTP_USERNAME,
+)
+
+TO_REDACT = {
+    CONF_API_KEY,
+    CONF_ACCESS_TOKEN,
+    CONF_USERNAME,
+    CONF_URL,
+    CONF_DEFAULT_SENDER,
+    CONF_SMTP_HOST,
+    CONF_SMTP_USERNAME,
+    CONF_SMTP_PASSWORD,
+    CONF_SMTP_SENDER,
+    "webhook_id",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: TextoConfigEntry
+) -> dict[str, Any]:
+    """The entry's settings (redacted), balance, capabilities and last send."""
+    account = entry.runtime_data
+    balance = account.coordinator.data
+    last = account.last_send
+    return {
+        "entry": {
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": async_redact_data(dict(entry.options), TO_REDACT),
+            "recipients": len(entry.subentries),
+        },
+        "provider": str(account.gateway.provider),
+        "mail2sms_configured": account.mail2sms is not None,
+        "capabilities": asdict(account.gateway.capabilities),
+        "balance": None if balance is None else asdict(balance),
+        "balance_update_success": account.coordinator.last_update_success,
+        "last_send": None
+        if last is None
+        else {
+            "state": str(last.state),
+            "recipients": last.recipients,
+            "parts": last.parts,
+            "billed_parts": last.billed_parts,
+            "error": last.error,
+        },
+        "sent_parts": account.sent_parts,
+        "scheduled_sends": len(account.scheduled),
+    }

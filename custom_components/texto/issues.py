@@ -1,0 +1,54 @@
+"""Repair issues the user can act on: credit running low or exhausted."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .account import TextoConfigEntry
+from .const import CONF_LOW_CREDIT_THRESHOLD, DOMAIN
+from .gateway.models import Balance
+
+_LOW = "low_credit"
+_EXHAUSTED = "credit_exhausted"
+
+
+def _issue_id(entry: TextoConfigEntry, kind: str) -> str:
+    return f"{kind}_{entry.entry_id}"
+
+
+@callback
+def async_check_credit(hass: HomeAssistant, entry: TextoConfigEntry, balance: Balance) -> None:
+    """Raise or clear the credit issues after a balance update.
+
+    A post-paid account (smsmode's negative balance) never runs out: no issue for it.
+    """
+    threshold = float(entry.options.get(CONF_LOW_CREDIT_THRESHOLD) or 0)
+    exhausted = not balance.postpaid and balance.amount <= 0
+    low = not balance.postpaid and not exhausted and balance.amount < threshold
+    for kind, active in ((_EXHAUSTED, exhausted), (_LOW, low)):
+        issue_id = _issue_id(entry, kind)
+        if not active:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+            continue
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR if kind == _EXHAUSTED else ir.IssueSeverity.WARNING,
+            translation_key=kind,
+            translation_placeholders={
+                "account": entry.title,
+                "balance": f"{balance.amount:g}",
+                "unit": str(balance.unit),
+                "threshold": f"{threshold:g}",
+            },
+        )
+
+
+@callback
+def async_clear_issues(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+    """Remove the entry's issues (the entry is removed)."""
+    for kind in (_EXHAUSTED, _LOW):
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, kind))

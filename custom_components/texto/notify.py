@@ -1,0 +1,84 @@
+"""One notify entity per recipient: ``notify.send_message`` sends them an SMS."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, override
+
+from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .account import TextoConfigEntry, response_of
+from .const import CONF_PHONE_NUMBER, SUBENTRY_TYPE_RECIPIENT
+from .entity import recipient_device
+
+# One send at a time per account: each costs money and must not race the others.
+PARALLEL_UPDATES = 1
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TextoConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a notify entity for each recipient subentry."""
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type != SUBENTRY_TYPE_RECIPIENT:
+            continue
+        async_add_entities(
+            [RecipientNotifyEntity(entry, subentry)], config_subentry_id=subentry.subentry_id
+        )
+
+
+class RecipientNotifyEntity(NotifyEntity):
+    """Sends SMS to one recipient."""
+
+    _attr_has_entity_name = True
+    _attr_name = None
+    _attr_translation_key = "recipient"
+    _attr_supported_features = NotifyEntityFeature.TITLE
+
+    def __init__(self, entry: TextoConfigEntry, subentry: ConfigSubentry) -> None:
+        self.account = entry.runtime_data
+        self.phone_number: str = subentry.data[CONF_PHONE_NUMBER]
+        self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}"
+        self._attr_device_info = recipient_device(entry, subentry)
+
+    @override
+    async def async_send_message(self, message: str, title: str | None = None) -> None:
+        """Send ``message`` (after ``title`` on its own line, when given)."""
+        text = f"{title}\n{message}" if title else message
+        await self.account.send(self.account.build_request([self.phone_number], text))
+
+    async def async_send_sms(
+        self,
+        message: str,
+        *,
+        sender: str | None = None,
+        send_at: datetime | None = None,
+        max_parts: int | None = None,
+        text_policy: str | None = None,
+        reference: str | None = None,
+        flash: bool = False,
+        voice: bool = False,
+    ) -> dict[str, Any]:
+        """The ``texto.send_message`` action: an SMS with Texto's options, and its result."""
+        request = self.account.build_request(
+            [self.phone_number],
+            message,
+            sender=sender,
+            send_at=send_at,
+            max_parts=max_parts,
+            text_policy=text_policy,
+            reference=reference,
+            flash=flash,
+            voice=voice,
+        )
+        result = await self.account.send(request)
+        # From HA 2026.4 a custom action records the notification itself (older: no such API).
+        record = getattr(self, "_async_record_notification", None)
+        if record is not None:
+            record()
+        return response_of(result)

@@ -1,0 +1,166 @@
+"""Texto's actions: send to a recipient entity, send to numbers, estimate, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import service
+
+from .account import TextoConfigEntry, response_of
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_FLASH,
+    ATTR_MAX_PARTS,
+    ATTR_MESSAGE,
+    ATTR_MESSAGE_ID,
+    ATTR_RECIPIENTS,
+    ATTR_REFERENCE,
+    ATTR_SEND_AT,
+    ATTR_SENDER,
+    ATTR_TEXT_POLICY,
+    ATTR_VOICE,
+    DOMAIN,
+    SERVICE_CANCEL_SCHEDULED,
+    SERVICE_ESTIMATE,
+    SERVICE_SEND_MESSAGE,
+    SERVICE_SEND_SMS,
+)
+from .errors import validation_error
+from .gateway.models import TextPolicy
+
+_TEXT_POLICIES = [str(policy) for policy in TextPolicy]
+
+#: the optional fields both send actions take
+SEND_OPTIONS: dict[vol.Marker, Any] = {
+    vol.Optional(ATTR_SENDER): cv.string,
+    vol.Optional(ATTR_SEND_AT): cv.datetime,
+    vol.Optional(ATTR_MAX_PARTS): vol.All(vol.Coerce(int), vol.Range(min=1, max=10)),
+    vol.Optional(ATTR_TEXT_POLICY): vol.In(_TEXT_POLICIES),
+    vol.Optional(ATTR_REFERENCE): vol.All(cv.string, vol.Length(max=40)),
+    vol.Optional(ATTR_FLASH, default=False): cv.boolean,
+    vol.Optional(ATTR_VOICE, default=False): cv.boolean,
+}
+
+SEND_MESSAGE_SCHEMA = cv.make_entity_service_schema(
+    {vol.Required(ATTR_MESSAGE): cv.string, **SEND_OPTIONS}
+)
+
+SEND_SMS_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_RECIPIENTS): vol.All(cv.ensure_list, [cv.string]),
+        vol.Required(ATTR_MESSAGE): cv.string,
+        **SEND_OPTIONS,
+    }
+)
+
+ESTIMATE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_MESSAGE): cv.string,
+        vol.Optional(ATTR_RECIPIENTS): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_TEXT_POLICY): vol.In(_TEXT_POLICIES),
+    }
+)
+
+CANCEL_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_MESSAGE_ID): cv.string,
+    }
+)
+
+#: a number to price a message for when the caller names none: any valid French mobile
+_PRICING_NUMBER = "+33612345678"
+
+
+def _loaded_entry(hass: HomeAssistant, call: ServiceCall) -> TextoConfigEntry:
+    entry: TextoConfigEntry | None = hass.config_entries.async_get_entry(
+        call.data[ATTR_CONFIG_ENTRY_ID]
+    )
+    if entry is None or entry.domain != DOMAIN:
+        raise validation_error("entry_not_found")
+    if entry.state is not ConfigEntryState.LOADED:
+        raise validation_error("entry_not_loaded", title=entry.title)
+    return entry
+
+
+def _send_options(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "sender": data.get(ATTR_SENDER),
+        "send_at": data.get(ATTR_SEND_AT),
+        "max_parts": data.get(ATTR_MAX_PARTS),
+        "text_policy": data.get(ATTR_TEXT_POLICY),
+        "reference": data.get(ATTR_REFERENCE),
+        "flash": data[ATTR_FLASH],
+        "voice": data[ATTR_VOICE],
+    }
+
+
+async def _send_sms(call: ServiceCall) -> ServiceResponse:
+    account = _loaded_entry(call.hass, call).runtime_data
+    if not call.data[ATTR_RECIPIENTS]:
+        raise validation_error("no_recipient")
+    request = account.build_request(
+        call.data[ATTR_RECIPIENTS], call.data[ATTR_MESSAGE], **_send_options(dict(call.data))
+    )
+    return response_of(await account.send(request))
+
+
+async def _estimate(call: ServiceCall) -> ServiceResponse:
+    account = _loaded_entry(call.hass, call).runtime_data
+    recipients = call.data.get(ATTR_RECIPIENTS) or [_PRICING_NUMBER]
+    request = account.build_request(
+        recipients, call.data[ATTR_MESSAGE], text_policy=call.data.get(ATTR_TEXT_POLICY)
+    )
+    estimate = await account.estimate(request)
+    message = estimate.message
+    return {
+        "parts": message.parts,
+        "billed_parts": estimate.billed_parts,
+        "encoding": str(message.encoding),
+        "text": message.text,
+        "units": message.units,
+        "replaced": [{"from": original, "to": new} for original, new in message.replaced],
+        "credits": estimate.credits,
+    }
+
+
+async def _cancel_scheduled(call: ServiceCall) -> None:
+    account = _loaded_entry(call.hass, call).runtime_data
+    await account.cancel(call.data[ATTR_MESSAGE_ID])
+
+
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register Texto's actions (once, whatever the number of accounts)."""
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_SEND_MESSAGE,
+        entity_domain=Platform.NOTIFY,
+        schema=SEND_MESSAGE_SCHEMA,
+        func="async_send_sms",
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_SMS,
+        _send_sms,
+        schema=SEND_SMS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ESTIMATE,
+        _estimate,
+        schema=ESTIMATE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_CANCEL_SCHEDULED, _cancel_scheduled, schema=CANCEL_SCHEMA
+    )

@@ -1,0 +1,125 @@
+"""Building blocks of the integration tests: simulators and Texto entries on them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY, CONF_URL, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.texto.const import (
+    CONF_PHONE_NUMBER,
+    CONF_PROVIDER,
+    DOMAIN,
+    SUBENTRY_TYPE_RECIPIENT,
+)
+from tests.simulator.allmysms import AllMySmsSimulator
+from tests.simulator.sms123 import Sms123Simulator
+from tests.simulator.smsmode import SmsmodeSimulator
+
+ALICE = "+33612345678"
+BOB = "+33698765432"
+
+
+def recipient(name: str, number: str) -> ConfigSubentryData:
+    """A recipient subentry as the flow stores it."""
+    return ConfigSubentryData(
+        data={"name": name, CONF_PHONE_NUMBER: number},
+        subentry_type=SUBENTRY_TYPE_RECIPIENT,
+        title=name,
+        unique_id=number,
+    )
+
+
+def allmysms_entry(
+    sim: AllMySmsSimulator, *, options: dict[str, Any] | None = None, **kwargs: Any
+) -> MockConfigEntry:
+    """An AllMySMS account on the simulator, with Alice as recipient."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"AllMySMS ({sim.login})",
+        unique_id=f"allmysms:{sim.login}",
+        data={
+            CONF_PROVIDER: "allmysms",
+            CONF_USERNAME: sim.login,
+            CONF_API_KEY: sim.api_key,
+            CONF_URL: sim.base_url,
+        },
+        options=options or {},
+        subentries_data=kwargs.pop("subentries_data", [recipient("Alice", ALICE)]),
+        **kwargs,
+    )
+
+
+def smsmode_entry(
+    sim: SmsmodeSimulator, *, options: dict[str, Any] | None = None
+) -> MockConfigEntry:
+    """A smsmode account on the simulator, with Alice as recipient."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="smsmode",
+        unique_id="smsmode:test",
+        data={
+            CONF_PROVIDER: "smsmode",
+            CONF_ACCESS_TOKEN: sim.access_token,
+            CONF_URL: sim.base_url,
+        },
+        options=options or {},
+        subentries_data=[recipient("Alice", ALICE)],
+    )
+
+
+def sms123_entry(sim: Sms123Simulator, *, options: dict[str, Any] | None = None) -> MockConfigEntry:
+    """A 123-SMS account on the simulator, with Alice as recipient."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"123-SMS ({sim.user})",
+        unique_id=f"sms123:{sim.user}",
+        data={
+            CONF_PROVIDER: "sms123",
+            CONF_USERNAME: sim.user,
+            CONF_API_KEY: sim.api_key,
+            CONF_URL: sim.base_url,
+        },
+        options=options or {},
+        subentries_data=[recipient("Alice", ALICE)],
+    )
+
+
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    """Add ``entry`` and set it up; return it."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+async def allmysms_sim(socket_enabled: None) -> AsyncIterator[AllMySmsSimulator]:
+    """The AllMySMS simulator on 127.0.0.1."""
+    sim = AllMySmsSimulator()
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+async def smsmode_sim(socket_enabled: None) -> AsyncIterator[SmsmodeSimulator]:
+    """The smsmode simulator on 127.0.0.1."""
+    sim = SmsmodeSimulator()
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+async def sms123_sim(socket_enabled: None) -> AsyncIterator[Sms123Simulator]:
+    """The 123-SMS simulator on 127.0.0.1."""
+    sim = Sms123Simulator()
+    await sim.start()
+    yield sim
+    await sim.stop()

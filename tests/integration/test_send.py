@@ -1,0 +1,479 @@
+"""Sending from Home Assistant: notify entities, Texto's actions, their errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+
+from custom_components.texto.const import DOMAIN
+from tests.simulator.allmysms import AllMySmsSimulator
+from tests.simulator.mail2sms import Mail2SmsSimulator
+from tests.simulator.sms123 import Sms123Simulator
+from tests.simulator.smsmode import SmsmodeSimulator
+
+from .common import (
+    ALICE,
+    BOB,
+    allmysms_entry,
+    set_up,
+    sms123_entry,
+    smsmode_entry,
+)
+
+
+async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"config_entry_id": entry_id, **fields},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    return response
+
+
+# --- notify.send_message --------------------------------------------------------------------
+
+
+async def test_notify_send_message_with_title(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    await set_up(hass, allmysms_entry(allmysms_sim))
+
+    await hass.services.async_call(
+        "notify",
+        "send_message",
+        {"entity_id": "notify.alice", "title": "Alarme", "message": "Porte du garage ouverte"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+    [sms] = allmysms_sim.messages
+    assert (sms.number, sms.text) == ("33612345678", "Alarme\nPorte du garage ouverte")
+    assert hass.states.get("sensor.allmysms_demo_last_status").state == "sent"
+    assert hass.states.get("sensor.allmysms_demo_sent_parts").state == "1"
+    # the balance is read again after a send
+    assert hass.states.get("sensor.allmysms_demo_credit").state == "14985.0"
+    assert hass.states.get("notify.alice").state not in ("unknown", None)
+
+
+async def test_notify_failure_is_raised_translated(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    await set_up(hass, allmysms_entry(allmysms_sim))
+    allmysms_sim.fail_next("http_503", path="/http/9.0/sendSms/")
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            "notify", "send_message", {"entity_id": "notify.alice", "message": "x"}, blocking=True
+        )
+
+    assert raised.value.translation_key == "gateway_unavailable"
+    assert allmysms_sim.messages == []
+    state = hass.states.get("sensor.allmysms_demo_last_status")
+    assert state.state == "failed"
+    assert state.attributes["error"] == "TemporarilyUnavailableError"
+
+
+# --- texto.send_message (entity action) -------------------------------------------------------
+
+
+async def test_entity_action_returns_what_the_send_cost(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    await set_up(hass, allmysms_entry(allmysms_sim))
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {"entity_id": "notify.alice", "message": "Alarme d’intrusion", "sender": "MAISON"},
+        blocking=True,
+        return_response=True,
+    )
+
+    result = response["notify.alice"]
+    assert result["recipients"] == [ALICE]
+    assert result["invalid_recipients"] == []
+    assert result["status"] == "sent"
+    assert result["encoding"] == "gsm7"
+    # look-alike apostrophe replaced; a custom sender to France gets the STOP mention
+    assert result["text"] == "Alarme d'intrusion\nSTOP au 36180"
+    assert result["parts"] == 1
+    assert result["billed_parts"] == 1
+    assert result["credits_used"] == 15
+    assert result["message_id"] == allmysms_sim.messages[0].campaign_id
+    assert allmysms_sim.messages[0].sender_used == "MAISON"
+
+
+# --- texto.send_sms -------------------------------------------------------------------------
+
+
+async def test_send_sms_to_several_numbers_in_one_request(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    before = len(allmysms_sim.requests_to("/http/9.0/sendSms/"))
+
+    result = await send_sms(
+        hass, entry.entry_id, recipients=["06 12 34 56 78", "+33 6 98 76 54 32"], message="Hi"
+    )
+
+    assert result["recipients"] == [ALICE, BOB]
+    assert result["billed_parts"] == 2
+    assert len(allmysms_sim.requests_to("/http/9.0/sendSms/")) == before + 1
+    assert hass.states.get("sensor.allmysms_demo_sent_parts").state == "2"
+
+
+async def test_invalid_number_refuses_the_whole_call(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE, "06 12"], message="Hi")
+
+    assert raised.value.translation_key == "invalid_phone_number"
+    assert raised.value.translation_placeholders == {"positions": "2"}
+    assert "06 12" not in str(raised.value)
+    assert allmysms_sim.messages == []
+
+
+async def test_numbers_the_gateway_rejects_are_listed(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    allmysms_sim.unroutable_numbers.add("33698765432")
+
+    result = await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="Hi")
+
+    assert result["recipients"] == [ALICE]
+    assert result["invalid_recipients"] == [BOB]
+    assert [sms.number for sms in allmysms_sim.messages] == ["33612345678"]
+
+
+async def test_empty_and_too_long_messages_are_refused(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+
+    with pytest.raises(ServiceValidationError) as empty:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="   ")
+    with pytest.raises(ServiceValidationError) as too_long:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="a" * 400, max_parts=2)
+    with pytest.raises(ServiceValidationError) as over_cap:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="a" * 641)
+
+    assert empty.value.translation_key == "empty_message"
+    assert too_long.value.translation_key == "message_too_long"
+    assert too_long.value.translation_placeholders == {
+        "parts": "3",
+        "max_parts": "2",
+        "units": "400",
+    }
+    assert over_cap.value.translation_key == "message_too_long_characters"
+    assert allmysms_sim.messages == []
+
+
+async def test_gsm7_policy_refuses_what_it_cannot_encode(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await send_sms(
+            hass, entry.entry_id, recipients=[ALICE], message="Alerte 🔥", text_policy="gsm7"
+        )
+
+    assert raised.value.translation_key == "gsm7_not_possible"
+    assert allmysms_sim.messages == []
+
+
+async def test_bad_sender_and_stop_mention_policy(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim, options={"stop_mention": "require"}))
+
+    with pytest.raises(ServiceValidationError) as bad_sender:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Hi", sender="Élodie")
+    with pytest.raises(ServiceValidationError) as no_stop:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Hi", sender="MAISON")
+
+    assert bad_sender.value.translation_key == "invalid_sender"
+    assert no_stop.value.translation_key == "stop_mention_required"
+    assert no_stop.value.translation_placeholders == {"mention": "STOP au 36180"}
+    assert allmysms_sim.messages == []
+
+
+async def test_options_give_the_default_sender_and_policy(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(
+        hass,
+        allmysms_entry(allmysms_sim, options={"sender": "MAISON", "text_policy": "unicode"}),
+    )
+
+    result = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="L’alarme")
+
+    assert result["encoding"] == "ucs2"
+    assert allmysms_sim.messages[0].sender_used == "MAISON"
+
+
+async def test_schedule_then_cancel(hass: HomeAssistant, allmysms_sim: AllMySmsSimulator) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    # a naive date is Home Assistant's local time
+    when = (dt_util.now() + timedelta(hours=2)).replace(tzinfo=None, microsecond=0)
+
+    result = await send_sms(
+        hass, entry.entry_id, recipients=[ALICE], message="Rappel", send_at=when.isoformat()
+    )
+
+    assert result["status"] == "scheduled"
+    assert hass.states.get("sensor.allmysms_demo_last_status").state == "scheduled"
+    campaign = allmysms_sim.campaigns[result["message_id"]]
+    assert campaign.scheduled
+    paris = when.replace(tzinfo=dt_util.get_default_time_zone()).astimezone(
+        dt_util.get_time_zone("Europe/Paris")
+    )
+    assert campaign.sms[0].date == paris.strftime("%Y-%m-%d %H:%M:%S")
+
+    await hass.services.async_call(
+        DOMAIN,
+        "cancel_scheduled",
+        {"config_entry_id": entry.entry_id, "message_id": result["message_id"]},
+        blocking=True,
+    )
+    assert allmysms_sim.campaigns[result["message_id"]].cancelled
+
+    with pytest.raises(ServiceValidationError) as again:
+        await hass.services.async_call(
+            DOMAIN,
+            "cancel_scheduled",
+            {"config_entry_id": entry.entry_id, "message_id": result["message_id"]},
+            blocking=True,
+        )
+    assert again.value.translation_key == "scheduled_message_not_found"
+
+
+async def test_send_at_in_the_past_is_refused(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await send_sms(
+            hass,
+            entry.entry_id,
+            recipients=[ALICE],
+            message="x",
+            send_at=(dt_util.now() - timedelta(minutes=1)).isoformat(),
+        )
+
+    assert raised.value.translation_key == "send_at_in_past"
+    assert allmysms_sim.messages == []
+
+
+async def test_auth_failure_on_send_starts_reauth(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    allmysms_sim.api_key = "rotated"
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
+    await hass.async_block_till_done()
+
+    assert raised.value.translation_key == "auth_failed"
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_credit_errors_say_how_much(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    allmysms_sim.credits = 20
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="x")
+
+    assert raised.value.translation_key == "credit_insufficient"
+    assert raised.value.translation_placeholders == {"required": "30.0", "available": "20.0"}
+
+
+async def test_outcome_unknown_is_not_called_a_failure(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    allmysms_sim.fail_next("drop_after_accept", path="/http/9.0/sendSms/")
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
+
+    assert raised.value.translation_key == "outcome_unknown"
+    assert len(allmysms_sim.messages) == 1
+    assert hass.states.get("sensor.allmysms_demo_last_status").state == "unknown"
+
+
+async def test_flash_where_the_gateway_cannot(
+    hass: HomeAssistant, smsmode_sim: SmsmodeSimulator
+) -> None:
+    entry = await set_up(hass, smsmode_entry(smsmode_sim))
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x", flash=True)
+
+    assert raised.value.translation_key == "unsupported_feature"
+    assert raised.value.translation_placeholders == {"feature": "flash"}
+    assert smsmode_sim.messages == []
+
+
+async def test_voice_through_smsmode(hass: HomeAssistant, smsmode_sim: SmsmodeSimulator) -> None:
+    entry = await set_up(hass, smsmode_entry(smsmode_sim))
+
+    result = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme", voice=True)
+
+    assert result["status"] == "sent"
+    assert smsmode_sim.requests_to("/http/1.6/sendVoiceMessage.do")
+
+
+async def test_smsmode_replies_allowed_forbids_a_sender(
+    hass: HomeAssistant, smsmode_sim: SmsmodeSimulator
+) -> None:
+    entry = await set_up(
+        hass, smsmode_entry(smsmode_sim, options={"message_class": "replies_allowed"})
+    )
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x", sender="MAISON")
+    assert raised.value.translation_key == "sender_with_replies"
+
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Répondez 1")
+    assert smsmode_sim.messages[0].classe_msg == 4
+
+
+async def test_sms123_one_request_per_number(
+    hass: HomeAssistant, sms123_sim: Sms123Simulator
+) -> None:
+    entry = await set_up(hass, sms123_entry(sms123_sim))
+
+    result = await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="Hi")
+
+    assert result["recipients"] == [ALICE, BOB]
+    assert result["credits_used"] is None
+    assert len(sms123_sim.requests_to("/api/send/")) == 2
+
+
+async def test_estimate_sends_nothing(hass: HomeAssistant, allmysms_sim: AllMySmsSimulator) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "estimate",
+        {
+            "config_entry_id": entry.entry_id,
+            "message": "Prix\u00a0: 10\u00a0€",
+            "recipients": [ALICE, BOB],
+        },
+        blocking=True,
+        return_response=True,
+    )
+
+    assert response == {
+        "parts": 1,
+        "billed_parts": 2,
+        "encoding": "gsm7",
+        "text": "Prix : 10 €",
+        "units": 12,
+        "replaced": [{"from": "\u00a0", "to": " "}],
+        "credits": 30.0,
+    }
+    assert allmysms_sim.messages == []
+
+
+async def test_actions_need_a_loaded_texto_entry(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+
+    with pytest.raises(ServiceValidationError) as unknown:
+        await send_sms(hass, "nope", recipients=[ALICE], message="x")
+    await hass.config_entries.async_unload(entry.entry_id)
+    with pytest.raises(ServiceValidationError) as unloaded:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
+
+    assert unknown.value.translation_key == "entry_not_found"
+    assert unloaded.value.translation_key == "entry_not_loaded"
+
+
+# --- Mail2SMS routes ------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def mail2sms_sim(allmysms_sim: AllMySmsSimulator) -> AsyncIterator[Mail2SmsSimulator]:
+    sim = Mail2SmsSimulator(allmysms_sim)
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+def mail2sms_options(sim: Mail2SmsSimulator, route: str) -> dict[str, Any]:
+    return {
+        "route": route,
+        "smtp_host": sim.host,
+        "smtp_port": sim.port,
+        "smtp_security": "none",
+        "smtp_sender": "maison@example.fr",
+    }
+
+
+async def test_email_route(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, mail2sms_sim: Mail2SmsSimulator
+) -> None:
+    entry = await set_up(
+        hass, allmysms_entry(allmysms_sim, options=mail2sms_options(mail2sms_sim, "email"))
+    )
+
+    result = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Par e-mail")
+
+    assert result["status"] == "sent"
+    assert [send.text for send in mail2sms_sim.sends] == ["Par e-mail"]
+    assert allmysms_sim.requests_to("/http/9.0/sendSms/") == []
+
+
+async def test_api_then_email_when_the_api_is_down(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, mail2sms_sim: Mail2SmsSimulator
+) -> None:
+    entry = await set_up(
+        hass,
+        allmysms_entry(allmysms_sim, options=mail2sms_options(mail2sms_sim, "api_then_email")),
+    )
+    allmysms_sim.fail_next("http_503", path="/http/9.0/sendSms/")
+
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Secours")
+
+    assert [send.text for send in mail2sms_sim.sends] == ["Secours"]
+    # the HTTPS API never took it: exactly one SMS exists
+    assert len(allmysms_sim.messages) == 1
+
+
+async def test_api_then_email_never_after_an_unknown_outcome(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, mail2sms_sim: Mail2SmsSimulator
+) -> None:
+    entry = await set_up(
+        hass,
+        allmysms_entry(allmysms_sim, options=mail2sms_options(mail2sms_sim, "api_then_email")),
+    )
+    allmysms_sim.fail_next("drop_after_accept", path="/http/9.0/sendSms/")
+
+    with pytest.raises(HomeAssistantError):
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Une fois")
+
+    assert mail2sms_sim.sends == []
+    assert len(allmysms_sim.messages) == 1
