@@ -183,7 +183,7 @@ class TextoAccount:
             result = await self._send_by_route(request)
         except GatewayError as err:
             self._record_failure(request, err)
-            raise_translated(err, request.recipients)
+            raise_translated(err, request)
         self._record_success(result)
         if status_of(result) is SendState.SCHEDULED:
             await self.scheduled.async_add(result)
@@ -219,12 +219,19 @@ class TextoAccount:
     def _record_failure(self, request: SendRequest, err: GatewayError) -> None:
         if isinstance(err, AuthenticationError):
             self.entry.async_start_reauth(self.hass)
+        message_id = None
         if isinstance(err, PartialSendError):
             # what was accepted is billed and sent, whatever happened to the rest
             self.sent_parts += err.result.billed_parts
+            message_id = err.result.message_id
         state = SendState.UNKNOWN if err.outcome is Outcome.UNKNOWN else SendState.FAILED
         self._set_last(
-            LastSend(state, recipients=len(request.recipients), error=type(err).__name__)
+            LastSend(
+                state,
+                message_id=message_id,
+                recipients=len(request.recipients),
+                error=type(err).__name__,
+            )
         )
 
     async def estimate(self, request: SendRequest) -> Estimate:
@@ -234,16 +241,18 @@ class TextoAccount:
         try:
             return await gateway.estimate(request)
         except GatewayError as err:
-            raise_translated(err, request.recipients)
+            raise_translated(err, request)
 
     async def cancel(self, message_id: str) -> None:
         """Cancel a send Texto scheduled through this account."""
         sent = self.scheduled.get(message_id)
         if sent is None:
             raise validation_error("scheduled_message_not_found")
-        gateway = self.mail2sms if sent.provider is Provider.MAIL2SMS else self.gateway
+        gateway = self.gateway
+        if sent.provider is Provider.MAIL2SMS and self.mail2sms is not None:
+            gateway = self.mail2sms
         try:
-            await (gateway or self.gateway).cancel(sent)
+            await gateway.cancel(sent)
         except GatewayError as err:
             raise_translated(err)
         await self.scheduled.async_remove(message_id)

@@ -34,6 +34,7 @@ from .gateway.errors import (
     UnsupportedFeatureError,
     ValidationError,
 )
+from .gateway.models import SendRequest
 
 
 def validation_error(key: str, **placeholders: object) -> ServiceValidationError:
@@ -61,8 +62,9 @@ def _positions(numbers: Sequence[str], asked: Sequence[str]) -> str:
     return ", ".join(positions) or "?"
 
 
-def _validation(err: ValidationError, recipients: Sequence[str]) -> ServiceValidationError:
+def _validation(err: ValidationError, request: SendRequest | None) -> ServiceValidationError:
     if isinstance(err, InvalidPhoneNumberError):
+        recipients = request.recipients if request is not None else ()
         return validation_error(
             "invalid_phone_number", positions=_positions(err.numbers, recipients)
         )
@@ -75,7 +77,11 @@ def _validation(err: ValidationError, recipients: Sequence[str]) -> ServiceValid
             "message_too_long", parts=err.parts, max_parts=err.max_parts, units=err.units
         )
     if isinstance(err, EncodingNotAllowedError):
-        return validation_error("gsm7_not_possible", characters=" ".join(err.characters))
+        characters = " ".join(err.characters)
+        if request is not None and request.replies_allowed:
+            # smsmode's reply-allowed class carries no Unicode, whatever the text policy
+            return validation_error("replies_need_gsm7", characters=characters)
+        return validation_error("gsm7_not_possible", characters=characters)
     if isinstance(err, InvalidSenderError):
         return validation_error("invalid_sender")
     if isinstance(err, StopMentionRequiredError):
@@ -115,8 +121,12 @@ def _refused(err: GatewayError) -> HomeAssistantError:
     return gateway_error("gateway_error", code=err.code or "?")
 
 
-def raise_translated(err: GatewayError, recipients: Sequence[str] = ()) -> NoReturn:
-    """Raise ``err`` as the matching translated Home Assistant error."""
+def raise_translated(err: GatewayError, request: SendRequest | None = None) -> NoReturn:
+    """Raise ``err`` as the matching translated Home Assistant error.
+
+    ``request`` is the send that failed, when there is one: its recipients name invalid
+    numbers by position.
+    """
     if isinstance(err, ValidationError):
-        raise _validation(err, recipients) from err
+        raise _validation(err, request) from err
     raise _refused(err) from err

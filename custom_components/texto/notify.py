@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, override
 
 from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
@@ -52,30 +51,13 @@ class RecipientNotifyEntity(NotifyEntity):
         text = f"{title}\n{message}" if title else message
         await self.account.send(self.account.build_request([self.phone_number], text))
 
-    async def async_send_sms(
-        self,
-        message: str,
-        *,
-        sender: str | None = None,
-        send_at: datetime | None = None,
-        max_parts: int | None = None,
-        text_policy: str | None = None,
-        reference: str | None = None,
-        flash: bool = False,
-        voice: bool = False,
-    ) -> dict[str, Any]:
-        """The ``texto.send_message`` action: an SMS with Texto's options, and its result."""
-        request = self.account.build_request(
-            [self.phone_number],
-            message,
-            sender=sender,
-            send_at=send_at,
-            max_parts=max_parts,
-            text_policy=text_policy,
-            reference=reference,
-            flash=flash,
-            voice=voice,
-        )
+    async def async_send_sms(self, message: str, **options: Any) -> dict[str, Any]:
+        """The ``texto.send_message`` action: an SMS with Texto's options, and its result.
+
+        ``options`` are the action's optional fields (sender, send_at, max_parts,
+        text_policy, reference, flash, voice), already validated by its schema.
+        """
+        request = self.account.build_request([self.phone_number], message, **options)
         result = await self.account.send(request)
         # From HA 2026.4 a custom action records the notification itself (older: no such API).
         record = getattr(self, "_async_record_notification", None)

@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping
-from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -65,7 +64,7 @@ from .common import (
     sms123_entry,
     smsmode_entry,
 )
-from .conftest import SMTP_PASSWORD, SMTP_USERNAME, TRANSLATIONS
+from .conftest import SMTP_PASSWORD, SMTP_USERNAME
 
 pytestmark = pytest.mark.usefixtures("check_flow_translations")
 
@@ -1250,43 +1249,3 @@ async def test_subentry_context_source_is_reconfigure(
 
 
 # --- translations ----------------------------------------------------------------------------
-
-
-def _key_paths(tree: Mapping[str, Any], prefix: str = "") -> set[str]:
-    paths: set[str] = set()
-    for key, value in tree.items():
-        path = f"{prefix}.{key}" if prefix else key
-        paths |= _key_paths(value, path) if isinstance(value, Mapping) else {path}
-    return paths
-
-
-def _load(language: str) -> dict[str, Any]:
-    text = Path(TRANSLATIONS / f"{language}.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
-
-
-def test_english_and_french_have_the_same_keys() -> None:
-    english, french = _load("en"), _load("fr")
-
-    assert _key_paths(english) == _key_paths(french)
-
-
-def test_french_is_translated() -> None:
-    """A French text identical to the English one is a forgotten translation."""
-    english, french = _load("en"), _load("fr")
-    same = {
-        path
-        for path in _key_paths(english)
-        if _value(english, path) == _value(french, path) and " " in _value(english, path)
-    }
-
-    assert same == set()
-
-
-def _value(tree: Mapping[str, Any], path: str) -> str:
-    node: Any = tree
-    for key in path.split("."):
-        node = node[key]
-    assert isinstance(node, str)
-    return node

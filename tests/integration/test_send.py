@@ -10,6 +10,7 @@ import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
+from homeassistant.util import slugify
 
 from custom_components.texto.const import DOMAIN
 from tests.simulator.allmysms import AllMySmsSimulator
@@ -477,3 +478,119 @@ async def test_api_then_email_never_after_an_unknown_outcome(
 
     assert mail2sms_sim.sends == []
     assert len(allmysms_sim.messages) == 1
+
+
+# --- the gateway's refusals, translated --------------------------------------------------------
+
+
+async def test_every_number_refused_by_the_gateway(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    allmysms_sim.unroutable_numbers.update({"33612345678", "33698765432"})
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="x")
+
+    assert raised.value.translation_key == "recipients_rejected"
+    assert raised.value.translation_placeholders == {"count": "2"}
+
+
+async def test_gateway_refusal_names_its_code(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    allmysms_sim.force_status = 117  # link longer than 80 characters
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
+
+    assert raised.value.translation_key == "gateway_refused"
+    assert raised.value.translation_placeholders == {"code": "117", "field": "text"}
+
+
+async def test_sms123_duplicate_within_24_hours(
+    hass: HomeAssistant, sms123_sim: Sms123Simulator
+) -> None:
+    entry = await set_up(hass, sms123_entry(sms123_sim))
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
+
+    assert raised.value.translation_key == "duplicate_refused"
+    assert len(sms123_sim.messages) == 1
+
+
+async def test_sms123_partial_send_counts_what_went_out(
+    hass: HomeAssistant, sms123_sim: Sms123Simulator
+) -> None:
+    entry = await set_up(hass, sms123_entry(sms123_sim))
+    sms123_sim.technical_errors = 1  # the first request gets "-2, technical error"
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="x")
+
+    assert raised.value.translation_key == "partial_send"
+    assert raised.value.translation_placeholders == {"sent": "1", "failed": "1"}
+    assert len(sms123_sim.messages) == 1
+    # the one that went out is billed; whether the other did is unknown
+    assert hass.states.get(f"sensor.{slugify(entry.title)}_sent_parts").state == "1"
+    assert hass.states.get(f"sensor.{slugify(entry.title)}_last_status").state == "unknown"
+
+
+async def test_smsmode_cancel_of_a_message_the_gateway_no_longer_has(
+    hass: HomeAssistant, smsmode_sim: SmsmodeSimulator
+) -> None:
+    entry = await set_up(hass, smsmode_entry(smsmode_sim))
+    when = dt_util.now() + timedelta(hours=1)
+    result = await send_sms(
+        hass, entry.entry_id, recipients=[ALICE], message="x", send_at=when.isoformat()
+    )
+    smsmode_sim.messages.clear()  # deleted in the customer area meanwhile
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            DOMAIN,
+            "cancel_scheduled",
+            {"config_entry_id": entry.entry_id, "message_id": result["message_id"]},
+            blocking=True,
+        )
+
+    assert raised.value.translation_key == "message_not_found"
+
+
+async def test_scheduled_sends_can_be_cancelled_after_a_restart(
+    hass: HomeAssistant, sms123_sim: Sms123Simulator
+) -> None:
+    entry = await set_up(hass, sms123_entry(sms123_sim))
+    when = dt_util.now() + timedelta(days=1)
+    result = await send_sms(
+        hass, entry.entry_id, recipients=[ALICE], message="Demain", send_at=when.isoformat()
+    )
+    assert [sms.number for sms in sms123_sim.scheduled] == ["33612345678"]
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.services.async_call(
+        DOMAIN,
+        "cancel_scheduled",
+        {"config_entry_id": entry.entry_id, "message_id": result["message_id"]},
+        blocking=True,
+    )
+
+    # 123-SMS deletes by repeating the whole send: Texto kept it across the reload
+    assert sms123_sim.scheduled == []
+
+
+async def test_smsmode_replies_allowed_needs_gsm7(
+    hass: HomeAssistant, smsmode_sim: SmsmodeSimulator
+) -> None:
+    entry = await set_up(
+        hass, smsmode_entry(smsmode_sim, options={"message_class": "replies_allowed"})
+    )
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Répondez 1 🔥")
+
+    assert raised.value.translation_key == "replies_need_gsm7"
+    assert smsmode_sim.messages == []

@@ -1,0 +1,319 @@
+"""Options flow of Texto: sending options, and Mail2SMS and the route for AllMySMS."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import aiosmtplib
+import voluptuous as vol
+from homeassistant.config_entries import (
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.util.ssl import client_context
+
+from .const import (
+    CONF_DEFAULT_SENDER,
+    CONF_LOW_CREDIT_THRESHOLD,
+    CONF_MAX_PARTS,
+    CONF_MESSAGE_CLASS,
+    CONF_PROVIDER,
+    CONF_ROUTE,
+    CONF_SMTP_HOST,
+    CONF_SMTP_PASSWORD,
+    CONF_SMTP_PORT,
+    CONF_SMTP_SECURITY,
+    CONF_SMTP_SENDER,
+    CONF_SMTP_USERNAME,
+    CONF_STOP_MENTION,
+    CONF_TEXT_POLICY,
+    DEFAULT_LOW_CREDIT_THRESHOLD,
+    MESSAGE_CLASS_REPLIES,
+    MESSAGE_CLASS_STANDARD,
+    ROUTE_API,
+    ROUTE_API_THEN_EMAIL,
+    ROUTE_EMAIL,
+)
+from .flow_common import (
+    GATEWAY_CLASSES,
+    PASSWORD_SELECTOR,
+    TEXT_SELECTOR,
+    USERNAME_SELECTOR,
+    select_selector,
+)
+from .gateway.base import Gateway
+from .gateway.errors import (
+    InvalidSenderError,
+)
+from .gateway.mail2sms import SmtpSecurity
+from .gateway.models import Provider, StopMention, TextPolicy
+from .gateway.sender import validate_sender
+from .routes import create_mail2sms
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_SMTP_PORT = 587
+#: seconds for the whole SMTP check (connect, STARTTLS, login)
+SMTP_CHECK_TIMEOUT = 15.0
+#: a plausible address: something, "@", a domain with a dot; the SMTP server has the last word
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+# --- options -----------------------------------------------------------------------------
+
+#: the options each step owns: saving a step replaces these and keeps the others
+GENERAL_KEYS = (
+    CONF_DEFAULT_SENDER,
+    CONF_LOW_CREDIT_THRESHOLD,
+    CONF_TEXT_POLICY,
+    CONF_MAX_PARTS,
+    CONF_STOP_MENTION,
+    CONF_MESSAGE_CLASS,
+)
+SMTP_KEYS = (
+    CONF_SMTP_HOST,
+    CONF_SMTP_PORT,
+    CONF_SMTP_SECURITY,
+    CONF_SMTP_USERNAME,
+    CONF_SMTP_PASSWORD,
+    CONF_SMTP_SENDER,
+)
+ROUTES = [ROUTE_API, ROUTE_EMAIL, ROUTE_API_THEN_EMAIL]
+
+MAIL2SMS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_SMTP_HOST): TEXT_SELECTOR,
+        vol.Required(CONF_SMTP_PORT, default=DEFAULT_SMTP_PORT): vol.All(
+            NumberSelector(
+                NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
+            ),
+            vol.Coerce(int),
+        ),
+        vol.Required(CONF_SMTP_SECURITY, default=str(SmtpSecurity.STARTTLS)): select_selector(
+            [str(security) for security in SmtpSecurity], CONF_SMTP_SECURITY
+        ),
+        vol.Optional(CONF_SMTP_USERNAME): USERNAME_SELECTOR,
+        vol.Optional(CONF_SMTP_PASSWORD): PASSWORD_SELECTOR,
+        vol.Required(CONF_SMTP_SENDER): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="email")
+        ),
+    }
+)
+ROUTE_SCHEMA = vol.Schema(
+    {vol.Required(CONF_ROUTE, default=ROUTE_API): select_selector(ROUTES, CONF_ROUTE)}
+)
+
+
+def _general_schema(provider: Provider) -> vol.Schema:
+    max_parts = GATEWAY_CLASSES[provider].capabilities.max_parts
+    fields: dict[vol.Marker, Any] = {
+        vol.Optional(CONF_DEFAULT_SENDER): TEXT_SELECTOR,
+        vol.Required(CONF_LOW_CREDIT_THRESHOLD, default=DEFAULT_LOW_CREDIT_THRESHOLD): (
+            NumberSelector(NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX))
+        ),
+        vol.Required(CONF_TEXT_POLICY, default=str(TextPolicy.AUTO)): select_selector(
+            [str(policy) for policy in TextPolicy], CONF_TEXT_POLICY
+        ),
+        vol.Required(CONF_MAX_PARTS, default=max_parts): vol.All(
+            NumberSelector(
+                NumberSelectorConfig(min=1, max=max_parts, step=1, mode=NumberSelectorMode.BOX)
+            ),
+            vol.Coerce(int),
+        ),
+        vol.Required(CONF_STOP_MENTION, default=str(StopMention.ADD)): select_selector(
+            [str(mention) for mention in StopMention], CONF_STOP_MENTION
+        ),
+    }
+    if provider is Provider.SMSMODE:
+        fields[vol.Required(CONF_MESSAGE_CLASS, default=MESSAGE_CLASS_STANDARD)] = select_selector(
+            [MESSAGE_CLASS_STANDARD, MESSAGE_CLASS_REPLIES], CONF_MESSAGE_CLASS
+        )
+    return vol.Schema(fields)
+
+
+class TextoOptionsFlow(OptionsFlow):
+    """Sending options; AllMySMS entries also set up Mail2SMS and the route.
+
+    The entry's update listener reloads it when the options change.
+    """
+
+    @property
+    def _provider(self) -> Provider:
+        return Provider(self.config_entry.data[CONF_PROVIDER])
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A menu for AllMySMS entries, the sending options directly for the others."""
+        if self._provider is Provider.ALLMYSMS:
+            return self.async_show_menu(
+                step_id="init", menu_options=["general", "mail2sms", "route"]
+            )
+        return await self.async_step_general()
+
+    async def async_step_general(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Default sender, low-credit threshold, text policy, parts, STOP mention, class."""
+        gateway_class = GATEWAY_CLASSES[self._provider]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            values, errors = _read_general(gateway_class, user_input)
+            if not errors:
+                return self._async_save(values, GENERAL_KEYS)
+        rule = gateway_class.sender_rule
+        return self.async_show_form(
+            step_id="general",
+            data_schema=self.add_suggested_values_to_schema(
+                _general_schema(self._provider), user_input or self.config_entry.options
+            ),
+            errors=errors,
+            description_placeholders={
+                "sender_min": str(rule.min_length),
+                "sender_max": str(rule.max_length),
+                "max_parts": str(gateway_class.capabilities.max_parts),
+            },
+        )
+
+    async def async_step_mail2sms(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The user's SMTP server for AllMySMS Mail2SMS, checked by logging in."""
+        options = self.config_entry.options
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            settings, errors = _read_smtp(user_input, options)
+            if not errors:
+                errors = await _async_check_mail2sms(self.config_entry.data, settings)
+            if not errors:
+                return self._async_save(settings, SMTP_KEYS)
+        # the stored password is never sent back to the browser
+        shown = {k: v for k, v in (user_input or options).items() if k != CONF_SMTP_PASSWORD}
+        return self.async_show_form(
+            step_id="mail2sms",
+            data_schema=self.add_suggested_values_to_schema(MAIL2SMS_SCHEMA, shown),
+            errors=errors,
+        )
+
+    async def async_step_route(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The HTTPS API, Mail2SMS, or the API with Mail2SMS when the API is unreachable."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            route = user_input[CONF_ROUTE]
+            if route != ROUTE_API and not self.config_entry.options.get(CONF_SMTP_HOST):
+                errors[CONF_ROUTE] = "mail2sms_not_configured"
+            else:
+                return self._async_save({CONF_ROUTE: route}, (CONF_ROUTE,))
+        return self.async_show_form(
+            step_id="route",
+            data_schema=self.add_suggested_values_to_schema(
+                ROUTE_SCHEMA, user_input or self.config_entry.options
+            ),
+            errors=errors,
+        )
+
+    @callback
+    def _async_save(self, values: Mapping[str, Any], owned: tuple[str, ...]) -> ConfigFlowResult:
+        """Store ``values`` in place of the options the step owns, keep the others."""
+        kept = {k: v for k, v in self.config_entry.options.items() if k not in owned}
+        return self.async_create_entry(data={**kept, **values})
+
+
+def _read_general(
+    gateway_class: type[Gateway], user_input: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The general options from the form, and what is wrong with them."""
+    values = {k: v for k, v in user_input.items() if k != CONF_DEFAULT_SENDER}
+    errors: dict[str, str] = {}
+    sender = (user_input.get(CONF_DEFAULT_SENDER) or "").strip()
+    if sender:
+        try:
+            values[CONF_DEFAULT_SENDER] = validate_sender(sender, gateway_class.sender_rule)
+        except InvalidSenderError:
+            errors[CONF_DEFAULT_SENDER] = "invalid_sender"
+        # smsmode's class 4 (replies) always goes out from its own number
+        if user_input.get(CONF_MESSAGE_CLASS) == MESSAGE_CLASS_REPLIES:
+            errors[CONF_MESSAGE_CLASS] = "sender_with_replies"
+    return values, errors
+
+
+def _read_smtp(
+    user_input: Mapping[str, Any], options: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The SMTP settings from the form (the stored password kept when left empty)."""
+    settings: dict[str, Any] = {
+        CONF_SMTP_HOST: user_input[CONF_SMTP_HOST].strip(),
+        CONF_SMTP_PORT: user_input[CONF_SMTP_PORT],
+        CONF_SMTP_SECURITY: user_input[CONF_SMTP_SECURITY],
+        CONF_SMTP_SENDER: user_input[CONF_SMTP_SENDER].strip(),
+    }
+    if username := (user_input.get(CONF_SMTP_USERNAME) or "").strip():
+        settings[CONF_SMTP_USERNAME] = username
+        password = user_input.get(CONF_SMTP_PASSWORD) or options.get(CONF_SMTP_PASSWORD)
+        if password:
+            settings[CONF_SMTP_PASSWORD] = password
+    errors: dict[str, str] = {}
+    if not settings[CONF_SMTP_HOST]:
+        errors[CONF_SMTP_HOST] = "cannot_connect_smtp"
+    if not _EMAIL.fullmatch(settings[CONF_SMTP_SENDER]):
+        errors[CONF_SMTP_SENDER] = "invalid_email"
+    return settings, errors
+
+
+async def _async_check_mail2sms(
+    data: Mapping[str, Any], settings: Mapping[str, Any]
+) -> dict[str, str]:
+    """Check Mail2SMS can work: a usable login, and an SMTP server that lets us in.
+
+    Only connects (with the chosen security) and logs in: no e-mail is sent, so nothing
+    is billed and no SMS goes out.
+    """
+    try:
+        mail2sms = create_mail2sms(data, settings)
+    except ValueError:
+        # the login or API key has a character the e-mail subject cannot carry
+        return {"base": "mail2sms_unusable_login"}
+    assert mail2sms is not None  # an AllMySMS entry with a host always has one
+    security = SmtpSecurity(settings[CONF_SMTP_SECURITY])
+    smtp = aiosmtplib.SMTP(
+        hostname=settings[CONF_SMTP_HOST],
+        port=settings[CONF_SMTP_PORT],
+        use_tls=security is SmtpSecurity.TLS,
+        start_tls=security is SmtpSecurity.STARTTLS,
+        tls_context=client_context() if security is not SmtpSecurity.NONE else None,
+        timeout=SMTP_CHECK_TIMEOUT,
+    )
+    try:
+        await smtp.connect()
+        if username := settings.get(CONF_SMTP_USERNAME):
+            await smtp.login(username, settings.get(CONF_SMTP_PASSWORD, ""))
+    except aiosmtplib.SMTPAuthenticationError:
+        return {"base": "invalid_auth_smtp"}
+    except (aiosmtplib.SMTPException, OSError) as err:
+        _LOGGER.debug("SMTP check failed: %s", err)
+        return {"base": "cannot_connect_smtp"}
+    except Exception:
+        _LOGGER.exception("Unexpected error while checking the SMTP server")
+        return {"base": "unknown"}
+    finally:
+        await _async_close(smtp)
+    return {}
+
+
+async def _async_close(smtp: aiosmtplib.SMTP) -> None:
+    """Say goodbye when the server still listens, else just drop the connection."""
+    if not smtp.is_connected:
+        return
+    try:
+        await smtp.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        smtp.close()
