@@ -152,6 +152,15 @@ class SentPartsSensor(_AccountListenerSensor, RestoreSensor):
 
     def __init__(self, entry: TextoConfigEntry) -> None:
         super().__init__(entry, "sent_parts")
+        self._written: int | None = None
+
+    @callback
+    def _handle_send(self) -> None:
+        # a send changes the last status twice (sending, then its outcome): the total
+        # changes at most once
+        if self.account.sent_parts != self._written:
+            self._written = self.account.sent_parts
+            self.async_write_ha_state()
 
     async def async_added_to_hass(self) -> None:
         """Continue the count from before the restart."""

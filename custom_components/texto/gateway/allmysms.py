@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 from uuid import uuid4
@@ -114,10 +114,16 @@ _NUMBER_LIST_RE: Final = re.compile(r"[;,\s]+")
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
-    """A decoded JSON answer and its redacted text, for errors."""
+    """A decoded JSON answer, and its text for errors."""
 
     payload: Mapping[str, object]
-    raw: str
+    text: str
+    redact: Callable[[str], str]
+
+    @property
+    def raw(self) -> str:
+        """The answer with secrets and numbers masked: computed only for an error."""
+        return self.redact(self.text)[:2000]
 
     @property
     def code(self) -> int | None:
@@ -351,14 +357,18 @@ class AllMySmsGateway(Gateway):
             idempotent=read,
             private_answer=private,
         )
-        raw = self._transport.redact(answer.text)[:2000]
+        decoded = _Answer(payload={}, text=answer.text, redact=self._transport.redact)
         try:
             payload = json.loads(answer.text)
         except (ValueError, RecursionError) as err:
-            raise UnexpectedResponseError("AllMySMS answered something not JSON", raw=raw) from err
+            raise UnexpectedResponseError(
+                "AllMySMS answered something not JSON", raw=decoded.raw
+            ) from err
         if not isinstance(payload, dict):
-            raise UnexpectedResponseError("AllMySMS answered JSON that is not an object", raw=raw)
-        return _Answer(payload=payload, raw=raw)
+            raise UnexpectedResponseError(
+                "AllMySMS answered JSON that is not an object", raw=decoded.raw
+            )
+        return replace(decoded, payload=payload)
 
     def _error(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import phonenumbers
@@ -78,6 +79,7 @@ def from_gateway(raw: str) -> str | None:
     return _parse(raw, DEFAULT_REGION)
 
 
+@lru_cache(maxsize=4096)
 def is_french(e164: str) -> bool:
     """Return True for metropolitan France and the overseas departments and territories."""
     try:
@@ -87,6 +89,9 @@ def is_french(e164: str) -> bool:
     return phonenumbers.region_code_for_number(parsed) in FRENCH_REGIONS
 
 
+# Parsing costs tens of microseconds and the same few numbers come back at every send (a
+# notify entity always texts the same phone): remember the answers of a pure function.
+@lru_cache(maxsize=4096)
 def _parse(number: str, region: str) -> str | None:
     """Return the E.164 form of ``number``, or None when no reading of it is valid."""
     cleaned = _clean(number)
