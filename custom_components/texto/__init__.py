@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.components.webhook import async_generate_id as generate_webhook_id
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
@@ -10,17 +11,21 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .account import TextoAccount, TextoConfigEntry
-from .const import DOMAIN
+from .const import CONF_WEBHOOK_ID, DOMAIN
 from .coordinator import BalanceCoordinator
 from .entity import account_device
+from .inbox import seen_store
 from .issues import async_check_credit, async_clear_issues
+from .polling import async_start_polling
 from .routes import create_gateway, create_mail2sms
 from .scheduled import scheduled_store
+from .sent_log import sent_log_store
 from .services import async_setup_services
+from .webhook import async_remove_cloudhook, async_setup_webhook
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -40,7 +45,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> boo
     # The first balance read proves the credentials without sending anything: a refusal
     # starts reauth, an unreachable gateway retries the setup later.
     await coordinator.async_config_entry_first_refresh()
-    await account.scheduled.async_load()
+    await account.async_load()
 
     @callback
     def check_credit() -> None:
@@ -52,6 +57,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> boo
     # the account's device first: recipients' devices hang from it
     dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **account_device(entry))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await async_setup_webhook(hass, entry)
+    entry.async_on_unload(async_start_polling(hass, entry))
     # Options and subentries change entities and routes: reload to apply them.
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True
@@ -59,6 +66,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> boo
 
 async def _async_reload(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
     hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
+    """Bring an entry stored by an older Texto up to date."""
+    if entry.version > 1:
+        return False  # a newer Texto wrote it: downgrading is not supported
+    if entry.minor_version < 2:
+        # 1.2: every account has a webhook id, for delivery reports and replies
+        hass.config_entries.async_update_entry(
+            entry,
+            data={CONF_WEBHOOK_ID: generate_webhook_id(), **entry.data},
+            minor_version=2,
+        )
+    return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
@@ -69,4 +90,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bo
 async def async_remove_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
     """Forget what an account stored: its scheduled sends and its repair issues."""
     await scheduled_store(hass, entry.entry_id).async_remove()
+    await sent_log_store(hass, entry.entry_id).async_remove()
+    await seen_store(hass, entry.entry_id).async_remove()
     async_clear_issues(hass, entry)
+    await async_remove_cloudhook(hass, entry)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -36,6 +36,7 @@ from .gateway.errors import (
 )
 from .gateway.mail2sms import Mail2SmsGateway
 from .gateway.models import (
+    DeliveryStatus,
     Estimate,
     Provider,
     SendRequest,
@@ -44,7 +45,9 @@ from .gateway.models import (
     StopMention,
     TextPolicy,
 )
+from .inbox import DeliveryReportData, Inbox
 from .scheduled import ScheduledSends, scheduled_store
+from .sent_log import SentLog, sent_log_store
 
 type TextoConfigEntry = ConfigEntry[TextoAccount]
 
@@ -74,6 +77,36 @@ class LastSend:
     #: the translation key of the error, when it failed
     error: str | None = None
     at: datetime = field(default_factory=dt_util.utcnow)
+    #: E.164 numbers the gateway accepted: the delivery reports are counted against them
+    accepted: tuple[str, ...] = ()
+    #: the latest delivery status reported for each accepted number
+    reports: Mapping[str, DeliveryStatus] = field(default_factory=dict)
+
+
+#: statuses no later report takes back (a late "pending" does not undo "delivered")
+FINAL_STATUSES: frozenset[DeliveryStatus] = frozenset(
+    {DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.EXPIRED}
+)
+
+
+def delivery_counts(last: LastSend) -> dict[str, int]:
+    """How many accepted recipients were delivered, failed, expired, or still pending."""
+    counts = {"delivered": 0, "failed": 0, "expired": 0, "pending": 0}
+    for number in last.accepted:
+        status = last.reports.get(number)
+        # no report yet, or one that settles nothing (pending, unknown): still pending
+        counts[str(status) if status in FINAL_STATUSES else "pending"] += 1
+    return counts
+
+
+def state_after_reports(last: LastSend) -> SendState:
+    """Failed when any recipient failed or expired, delivered when all were, else sent."""
+    counts = delivery_counts(last)
+    if counts["failed"] or counts["expired"]:
+        return SendState.FAILED
+    if counts["delivered"] == len(last.accepted):
+        return SendState.DELIVERED
+    return SendState.SENT
 
 
 def status_of(result: SendResult) -> SendState:
@@ -115,10 +148,27 @@ class TextoAccount:
         self.mail2sms = mail2sms
         self.coordinator = coordinator
         self.scheduled = ScheduledSends(scheduled_store(hass, entry.entry_id))
+        self.sent_log = SentLog(sent_log_store(hass, entry.entry_id))
+        self.inbox = Inbox(hass, entry, self.sent_log)
+        self.inbox.async_listen_reports(self._handle_report)
+        #: the URL gateways can call back, set by the webhook when it is registered
+        self.callback_url: Callable[[], str | None] = lambda: None
         self.last_send: LastSend | None = None
         #: billed parts sent since the sensor started counting (restored by the sensor)
         self.sent_parts = 0
         self._listeners: list[Callable[[], None]] = []
+
+    async def async_load(self) -> None:
+        """Read what the account stored: scheduled sends, recent sends, seen reports."""
+        await self.scheduled.async_load()
+        await self.sent_log.async_load()
+        await self.inbox.async_load()
+        # an entry reloads within seconds: what the next account reads must be on disk
+        self.entry.async_on_unload(self._async_flush)
+
+    async def _async_flush(self) -> None:
+        await self.sent_log.async_flush()
+        await self.inbox.async_flush()
 
     # --- listeners (sensors) ---------------------------------------------------------------
 
@@ -159,6 +209,8 @@ class TextoAccount:
         replies_allowed = options.get(CONF_MESSAGE_CLASS) == MESSAGE_CLASS_REPLIES
         if replies_allowed and sender:
             raise validation_error("sender_with_replies")
+        # gateways that take callback URLs per send (smsmode) get the webhook's
+        url = self.callback_url()
         return SendRequest(
             recipients=tuple(recipients),
             text=message,
@@ -172,6 +224,8 @@ class TextoAccount:
             voice=voice,
             replies_allowed=replies_allowed,
             stop_mention=StopMention(options.get(CONF_STOP_MENTION, StopMention.ADD)),
+            delivery_report_url=url,
+            reply_url=url if replies_allowed else None,
         )
 
     # --- sending -----------------------------------------------------------------------------
@@ -185,6 +239,7 @@ class TextoAccount:
             self._record_failure(request, err)
             raise_translated(err, request)
         self._record_success(result)
+        await self.sent_log.async_record(result, replies_allowed=request.replies_allowed)
         if status_of(result) is SendState.SCHEDULED:
             await self.scheduled.async_add(result)
         await self.coordinator.async_request_refresh()
@@ -212,8 +267,27 @@ class TextoAccount:
                 recipients=len(result.recipients),
                 parts=result.message.parts,
                 billed_parts=result.billed_parts,
+                accepted=result.recipients,
             )
         )
+
+    @callback
+    def _handle_report(self, report: DeliveryReportData) -> None:
+        """Follow the delivery reports of the last send in its state."""
+        last = self.last_send
+        number = report["recipient"]
+        if (
+            last is None
+            or report["message_id"] != last.message_id
+            or number is None
+            or number not in last.accepted
+        ):
+            return
+        status = DeliveryStatus(report["status"])
+        if last.reports.get(number) in FINAL_STATUSES and status not in FINAL_STATUSES:
+            return  # reports can arrive out of order
+        updated = replace(last, reports={**last.reports, number: status}, at=dt_util.utcnow())
+        self._set_last(replace(updated, state=state_after_reports(updated)))
 
     @callback
     def _record_failure(self, request: SendRequest, err: GatewayError) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
+from homeassistant.components import webhook
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
@@ -32,7 +33,9 @@ from yarl import URL
 
 from .const import (
     CONF_ADVANCED,
+    CONF_CLOUDHOOK_URL,
     CONF_PROVIDER,
+    CONF_WEBHOOK_ID,
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
@@ -49,6 +52,7 @@ from .gateway.models import Provider
 from .options_flow import TextoOptionsFlow
 from .recipient_flow import RecipientSubentryFlowHandler
 from .routes import create_gateway
+from .webhook import async_get_cloudhook, webhook_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -124,7 +128,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a gateway account."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     @staticmethod
     @callback
@@ -171,13 +175,36 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._abort_if_unique_id_configured()
                 errors = await self._async_check_credentials(data)
             if not errors:
-                return self.async_create_entry(title=_title(provider, data), data=data)
+                return await self._async_create_account(provider, data)
         return self.async_show_form(
             step_id=str(provider),
             data_schema=self.add_suggested_values_to_schema(
                 _credentials_schema(provider), user_input
             ),
             errors=errors,
+        )
+
+    async def _async_create_account(
+        self, provider: Provider, data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Create the entry with its webhook, and show the URL gateways call back."""
+        webhook_id = webhook.async_generate_id()
+        data[CONF_WEBHOOK_ID] = webhook_id
+        if cloudhook_url := await async_get_cloudhook(self.hass, webhook_id):
+            data[CONF_CLOUDHOOK_URL] = cloudhook_url
+        url = webhook_url(self.hass, webhook_id, cloudhook_url=cloudhook_url)
+        if url is None:
+            return self.async_create_entry(
+                title=_title(provider, data),
+                data=data,
+                description="no_url",
+                description_placeholders={"webhook_path": webhook.async_generate_path(webhook_id)},
+            )
+        return self.async_create_entry(
+            title=_title(provider, data),
+            data=data,
+            description=str(provider),
+            description_placeholders={"webhook_url": url},
         )
 
     # --- reauth ------------------------------------------------------------------------

@@ -56,6 +56,19 @@ ATTR_FLASH: Final = "flash"
 ATTR_VOICE: Final = "voice"
 ATTR_MESSAGE_ID: Final = "message_id"
 
+# --- receiving: webhooks, polling, events --------------------------------------------------
+CONF_WEBHOOK_ID: Final = "webhook_id"
+CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
+CONF_RECEIVE_MODE: Final = "receive_mode"
+CONF_ALLOW_INTERNAL_URL: Final = "allow_internal_url"
+
+RECEIVE_WEBHOOK: Final = "webhook"
+RECEIVE_POLLING: Final = "polling"
+RECEIVE_BOTH: Final = "both"
+
+EVENT_SMS_RECEIVED: Final = "texto_sms_received"
+EVENT_DELIVERY_REPORT: Final = "texto_delivery_report"
+
 # --- polling -------------------------------------------------------------------------------
 BALANCE_INTERVAL: Final = timedelta(minutes=30)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigSubentry
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
@@ -16,6 +17,11 @@ PROVIDER_NAMES: dict[Provider, str] = {
     Provider.SMSMODE: "smsmode",
     Provider.SMS123: "123-SMS",
 }
+
+#: Home Assistant 2026.8+ links a device to its parent by registry id (``via_device_id``); its
+#: ``via_device`` (the parent's identifiers) is deprecated there and stops working in 2027.8.
+#: Older versions only know ``via_device``.
+_LINK_BY_DEVICE_ID = "via_device_id" in getattr(DeviceInfo, "__optional_keys__", ())
 
 CUSTOMER_AREAS: dict[Provider, str] = {
     Provider.ALLMYSMS: "https://manager.allmysms.com",
@@ -38,14 +44,20 @@ def account_device(entry: TextoConfigEntry) -> DeviceInfo:
 
 
 def recipient_device(entry: TextoConfigEntry, subentry: ConfigSubentry) -> DeviceInfo:
-    """A recipient's device, removed with its subentry."""
-    return DeviceInfo(
+    """A recipient's device, removed with its subentry, linked to the account's device."""
+    device = DeviceInfo(
         identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
         name=subentry.title,
         manufacturer=PROVIDER_NAMES[entry.runtime_data.gateway.provider],
         entry_type=DeviceEntryType.SERVICE,
-        via_device=(DOMAIN, entry.entry_id),
     )
+    account = (DOMAIN, entry.entry_id)
+    if not _LINK_BY_DEVICE_ID:
+        device["via_device"] = account
+    # the account's device is registered in async_setup_entry, before the platforms
+    elif parent := dr.async_get(entry.runtime_data.hass).async_get_device(identifiers={account}):
+        device["via_device_id"] = parent.id  # type: ignore[typeddict-unknown-key]  # HA < 2026.8
+    return device
 
 
 class TextoAccountEntity(Entity):

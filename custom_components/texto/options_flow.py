@@ -1,4 +1,4 @@
-"""Options flow of Texto: sending options, and Mail2SMS and the route for AllMySMS."""
+"""Options flow of Texto: sending, receiving, and Mail2SMS and the route for AllMySMS."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from typing import Any
 
 import aiosmtplib
 import voluptuous as vol
+from homeassistant.components import webhook
 from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlow,
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -25,11 +27,13 @@ from homeassistant.helpers.selector import (
 from homeassistant.util.ssl import client_context
 
 from .const import (
+    CONF_ALLOW_INTERNAL_URL,
     CONF_DEFAULT_SENDER,
     CONF_LOW_CREDIT_THRESHOLD,
     CONF_MAX_PARTS,
     CONF_MESSAGE_CLASS,
     CONF_PROVIDER,
+    CONF_RECEIVE_MODE,
     CONF_ROUTE,
     CONF_SMTP_HOST,
     CONF_SMTP_PASSWORD,
@@ -39,9 +43,13 @@ from .const import (
     CONF_SMTP_USERNAME,
     CONF_STOP_MENTION,
     CONF_TEXT_POLICY,
+    CONF_WEBHOOK_ID,
     DEFAULT_LOW_CREDIT_THRESHOLD,
     MESSAGE_CLASS_REPLIES,
     MESSAGE_CLASS_STANDARD,
+    RECEIVE_BOTH,
+    RECEIVE_POLLING,
+    RECEIVE_WEBHOOK,
     ROUTE_API,
     ROUTE_API_THEN_EMAIL,
     ROUTE_EMAIL,
@@ -61,6 +69,7 @@ from .gateway.mail2sms import SmtpSecurity
 from .gateway.models import Provider, StopMention, TextPolicy
 from .gateway.sender import validate_sender
 from .routes import create_mail2sms
+from .webhook import entry_webhook_url, receive_mode
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -89,6 +98,7 @@ SMTP_KEYS = (
     CONF_SMTP_PASSWORD,
     CONF_SMTP_SENDER,
 )
+RECEIVING_KEYS = (CONF_RECEIVE_MODE, CONF_ALLOW_INTERNAL_URL)
 ROUTES = [ROUTE_API, ROUTE_EMAIL, ROUTE_API_THEN_EMAIL]
 
 MAIL2SMS_SCHEMA = vol.Schema(
@@ -142,6 +152,21 @@ def _general_schema(provider: Provider) -> vol.Schema:
     return vol.Schema(fields)
 
 
+def _receiving_schema(provider: Provider) -> vol.Schema:
+    # 123-SMS has no API to read reports back: its webhook is the only way
+    modes = (
+        [RECEIVE_WEBHOOK]
+        if provider is Provider.SMS123
+        else [RECEIVE_WEBHOOK, RECEIVE_POLLING, RECEIVE_BOTH]
+    )
+    return vol.Schema(
+        {
+            vol.Required(CONF_RECEIVE_MODE): select_selector(modes, CONF_RECEIVE_MODE),
+            vol.Required(CONF_ALLOW_INTERNAL_URL, default=False): BooleanSelector(),
+        }
+    )
+
+
 class TextoOptionsFlow(OptionsFlow):
     """Sending options; AllMySMS entries also set up Mail2SMS and the route.
 
@@ -153,12 +178,12 @@ class TextoOptionsFlow(OptionsFlow):
         return Provider(self.config_entry.data[CONF_PROVIDER])
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A menu for AllMySMS entries, the sending options directly for the others."""
+        """A menu: sending options, receiving, and Mail2SMS and the route for AllMySMS."""
         if self._provider is Provider.ALLMYSMS:
-            return self.async_show_menu(
-                step_id="init", menu_options=["general", "mail2sms", "route"]
-            )
-        return await self.async_step_general()
+            menu = ["general", "mail2sms", "route", "receiving"]
+        else:
+            menu = ["general", "receiving"]
+        return self.async_show_menu(step_id="init", menu_options=menu)
 
     async def async_step_general(
         self, user_input: dict[str, Any] | None = None
@@ -220,6 +245,56 @@ class TextoOptionsFlow(OptionsFlow):
             ),
             errors=errors,
         )
+
+    async def async_step_receiving(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """How reports and replies arrive; shows the webhook URL and where to paste it.
+
+        The form's step id names the gateway (``receiving_<provider>``): its description
+        tells what to do in that gateway's customer area.
+        """
+        if user_input is not None:
+            values = {
+                CONF_RECEIVE_MODE: user_input[CONF_RECEIVE_MODE],
+                CONF_ALLOW_INTERNAL_URL: bool(user_input.get(CONF_ALLOW_INTERNAL_URL, False)),
+            }
+            return self._async_save(values, RECEIVING_KEYS)
+        entry = self.config_entry
+        url = entry_webhook_url(self.hass, entry)
+        shown = {
+            CONF_RECEIVE_MODE: receive_mode(self.hass, entry),
+            CONF_ALLOW_INTERNAL_URL: entry.options.get(CONF_ALLOW_INTERNAL_URL, False),
+        }
+        return self.async_show_form(
+            step_id=f"receiving_{self._provider}",
+            data_schema=self.add_suggested_values_to_schema(
+                _receiving_schema(self._provider), shown
+            ),
+            # not a refusal: a warning that gateways cannot reach Home Assistant yet
+            errors={} if url else {"base": "no_webhook_url"},
+            description_placeholders={
+                "webhook_url": url or webhook.async_generate_path(entry.data[CONF_WEBHOOK_ID])
+            },
+        )
+
+    async def async_step_receiving_allmysms(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The receiving form of an AllMySMS entry."""
+        return await self.async_step_receiving(user_input)
+
+    async def async_step_receiving_smsmode(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The receiving form of a smsmode entry."""
+        return await self.async_step_receiving(user_input)
+
+    async def async_step_receiving_sms123(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The receiving form of a 123-SMS entry."""
+        return await self.async_step_receiving(user_input)
 
     @callback
     def _async_save(self, values: Mapping[str, Any], owned: tuple[str, ...]) -> ConfigFlowResult:

@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .account import SendState, TextoConfigEntry
+from .account import SendState, TextoConfigEntry, delivery_counts
 from .coordinator import BalanceCoordinator
 from .entity import TextoAccountEntity
 from .gateway.models import Balance, Provider
@@ -131,10 +131,18 @@ class LastStatusSensor(_AccountListenerSensor):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Which message, how many recipients and parts, and the error if it failed."""
+        """Which message, its recipients and parts, the error if it failed.
+
+        Also how many recipients the delivery reports say were delivered, failed, expired
+        or are still pending.
+        """
         last = self.account.last_send
         if last is None:
             return {}
+        # counts only for a send the gateway accepted (None while sending or after a refusal)
+        counts: dict[str, int | None] = dict.fromkeys(("delivered", "failed", "expired", "pending"))
+        if last.accepted:
+            counts.update(delivery_counts(last))
         return {
             "message_id": last.message_id,
             "recipients": last.recipients,
@@ -142,6 +150,7 @@ class LastStatusSensor(_AccountListenerSensor):
             "billed_parts": last.billed_parts,
             "error": last.error,
             "updated_at": last.at.isoformat(),
+            **counts,
         }
 
 

@@ -46,6 +46,7 @@ from custom_components.texto.const import (
     CONF_SMTP_USERNAME,
     CONF_STOP_MENTION,
     CONF_TEXT_POLICY,
+    CONF_WEBHOOK_ID,
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
@@ -167,7 +168,14 @@ async def test_create_entry_checks_the_balance_and_sends_nothing(
     entry = result["result"]
     assert entry.unique_id == unique_id
     expected = {k: v for k, v in _credentials(provider, sim).items() if k != CONF_ADVANCED}
-    assert entry.data == {CONF_PROVIDER: provider, **expected, CONF_URL: sim.base_url}
+    webhook_id = entry.data[CONF_WEBHOOK_ID]
+    assert len(webhook_id) == 64  # every new account gets its own webhook
+    assert entry.data == {
+        CONF_PROVIDER: provider,
+        **expected,
+        CONF_URL: sim.base_url,
+        CONF_WEBHOOK_ID: webhook_id,
+    }
     # the secret is nowhere in what the user sees
     assert sim.base_url not in title
     assert sim.requests, "the credentials were checked with the gateway"
@@ -585,13 +593,27 @@ async def test_reconfigure_of_a_loaded_entry_reloads_it_once(
 # --- options ---------------------------------------------------------------------------------
 
 
-async def test_smsmode_options_have_no_menu_and_are_stored(
+async def _open_options_step(hass: HomeAssistant, entry: MockConfigEntry, step: str) -> FlowResult:
+    """Open the options of ``entry`` and pick ``step`` in their menu."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": step}
+    )
+
+
+async def test_smsmode_options_menu_and_general_are_stored(
     hass: HomeAssistant, mock_setup_entry: AsyncMock, smsmode_sim: SmsmodeSimulator
 ) -> None:
     entry = smsmode_entry(smsmode_sim)
     entry.add_to_hass(hass)
-
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["general", "receiving"]
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "general"}
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "general"
     assert result["description_placeholders"] == {
@@ -628,7 +650,7 @@ async def test_options_defaults(
 ) -> None:
     entry = sms123_entry(sms123_sim)
     entry.add_to_hass(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_options_step(hass, entry, "general")
     fields = [str(field) for field in result["data_schema"].schema]
     assert CONF_MESSAGE_CLASS not in fields  # smsmode only
 
@@ -647,7 +669,7 @@ async def test_options_prefill_and_clear_the_sender(
 ) -> None:
     entry = sms123_entry(sms123_sim, options={CONF_DEFAULT_SENDER: "Maison", CONF_MAX_PARTS: 2})
     entry.add_to_hass(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_options_step(hass, entry, "general")
     assert _suggested(result, CONF_DEFAULT_SENDER) == "Maison"
     assert _suggested(result, CONF_MAX_PARTS) == 2
 
@@ -684,7 +706,7 @@ async def test_smsmode_replies_forbid_a_sender(
 ) -> None:
     entry = smsmode_entry(smsmode_sim)
     entry.add_to_hass(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_options_step(hass, entry, "general")
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_DEFAULT_SENDER: "Maison", CONF_MESSAGE_CLASS: "replies_allowed"}
@@ -714,7 +736,7 @@ async def test_options_out_of_range_are_refused_by_the_form(
 ) -> None:
     entry = smsmode_entry(smsmode_sim)
     entry.add_to_hass(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_options_step(hass, entry, "general")
 
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(result["flow_id"], {field: value})
@@ -730,7 +752,7 @@ async def test_allmysms_options_menu_general_keeps_mail2sms(
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["general", "mail2sms", "route"]
+    assert result["menu_options"] == ["general", "mail2sms", "route", "receiving"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "general"}
     )
@@ -754,7 +776,7 @@ async def test_options_of_a_loaded_entry_reload_it_once(
 ) -> None:
     entry = await set_up(hass, sms123_entry(sms123_sim))
     reload = hass.config_entries.async_schedule_reload
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_options_step(hass, entry, "general")
 
     with patch.object(
         hass.config_entries, "async_schedule_reload", side_effect=reload

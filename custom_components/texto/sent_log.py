@@ -1,0 +1,136 @@
+"""What Texto sent recently: to tie delivery reports and replies back to their send.
+
+Kept in a private store (numbers are personal data) so that a report or a reply arriving
+after a restart is still recognised. Bounded: the last ``MAX_SENDS`` sends of the last
+``KEEP`` days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+from .gateway.models import SendResult
+
+#: gateways report delivery within 48 hours (smsmode's manual); replies come later
+KEEP: Final = timedelta(days=7)
+MAX_SENDS: Final = 1000
+#: seconds between a change and its write to disk (many sends in a burst: one write)
+SAVE_DELAY: Final = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A send Texto made: enough to recognise what comes back about it."""
+
+    message_id: str
+    #: the route that carried it (``allmysms``, ``mail2sms``, ``smsmode``, ``sms123``)
+    provider: str
+    #: E.164 numbers the gateway accepted
+    recipients: tuple[str, ...]
+    #: per-recipient ids the gateway gave (E.164 -> id)
+    recipient_ids: dict[str, str]
+    reference: str | None
+    replies_allowed: bool
+    sent_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored form."""
+        return {
+            "message_id": self.message_id,
+            "provider": self.provider,
+            "recipients": list(self.recipients),
+            "recipient_ids": self.recipient_ids,
+            "reference": self.reference,
+            "replies_allowed": self.replies_allowed,
+            "sent_at": self.sent_at.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SentMessage:
+        """Read the stored form."""
+        return cls(
+            message_id=data["message_id"],
+            provider=data["provider"],
+            recipients=tuple(data["recipients"]),
+            recipient_ids=dict(data["recipient_ids"]),
+            reference=data["reference"],
+            replies_allowed=data["replies_allowed"],
+            sent_at=datetime.fromisoformat(data["sent_at"]),
+        )
+
+
+def sent_log_store(hass: HomeAssistant, entry_id: str) -> Store[list[dict[str, Any]]]:
+    """Where an account's recent sends are kept (private: numbers)."""
+    return Store(hass, 1, f"{DOMAIN}.{entry_id}.sent", private=True)
+
+
+class SentLog:
+    """Recent sends, by message id and by per-recipient id."""
+
+    def __init__(self, store: Store[list[dict[str, Any]]]) -> None:
+        self._store = store
+        self._sends: dict[str, SentMessage] = {}
+        self._by_recipient_id: dict[str, SentMessage] = {}
+
+    async def async_load(self) -> None:
+        """Read the stored sends that are still recent."""
+        for data in await self._store.async_load() or []:
+            self._add(SentMessage.from_dict(data))
+        self._forget_old()
+
+    async def async_record(self, result: SendResult, *, replies_allowed: bool) -> SentMessage:
+        """Remember an accepted send."""
+        sent = SentMessage(
+            message_id=result.message_id,
+            provider=str(result.provider),
+            recipients=result.recipients,
+            recipient_ids=dict(result.recipient_ids),
+            reference=result.reference,
+            replies_allowed=replies_allowed,
+            sent_at=dt_util.utcnow(),
+        )
+        self._add(sent)
+        self._forget_old()
+        self._store.async_delay_save(self._dump, SAVE_DELAY)
+        return sent
+
+    async def async_flush(self) -> None:
+        """Write the sends now (the entry unloads: a new log will read them)."""
+        await self._store.async_save(self._dump())
+
+    def get(self, message_id: str) -> SentMessage | None:
+        """The send with this ``message_id``."""
+        return self._sends.get(message_id)
+
+    def by_recipient_id(self, recipient_message_id: str) -> SentMessage | None:
+        """The send one of whose recipients got this per-recipient id."""
+        return self._by_recipient_id.get(recipient_message_id)
+
+    def recent(self, since: datetime) -> list[SentMessage]:
+        """Sends made at or after ``since``, oldest first."""
+        return [sent for sent in self._sends.values() if sent.sent_at >= since]
+
+    def _add(self, sent: SentMessage) -> None:
+        self._sends[sent.message_id] = sent
+        for recipient_id in sent.recipient_ids.values():
+            self._by_recipient_id[recipient_id] = sent
+
+    def _forget_old(self) -> None:
+        oldest = dt_util.utcnow() - KEEP
+        keep = [sent for sent in self._sends.values() if sent.sent_at >= oldest][-MAX_SENDS:]
+        if len(keep) == len(self._sends):
+            return
+        self._sends = {}
+        self._by_recipient_id = {}
+        for sent in keep:
+            self._add(sent)
+
+    def _dump(self) -> list[dict[str, Any]]:
+        return [sent.as_dict() for sent in self._sends.values()]

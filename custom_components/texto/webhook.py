@@ -1,0 +1,356 @@
+"""The account's webhook: the URL gateways call with delivery reports and replies.
+
+A webhook is an open door: whatever arrives, the handler never raises and never answers
+5xx. A body is read up to ``MAX_BODY`` bytes; anything that cannot be decoded, or that the
+gateway's parser refuses, is logged at debug (masked) and brings no event. 123-SMS wants the
+body ``OK`` with HTTP 200 on every call, or it considers the URL broken.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from email import message_from_bytes
+from email.message import Message
+from http import HTTPStatus
+from typing import Final
+from urllib.parse import parse_qsl
+
+from aiohttp import ClientError, hdrs, web
+from homeassistant.components import webhook
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.network import NoURLAvailableError
+
+from .account import TextoConfigEntry
+from .const import (
+    CONF_ALLOW_INTERNAL_URL,
+    CONF_CLOUDHOOK_URL,
+    CONF_PROVIDER,
+    CONF_RECEIVE_MODE,
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+    RECEIVE_BOTH,
+    RECEIVE_POLLING,
+    RECEIVE_WEBHOOK,
+)
+from .flow_common import GATEWAY_CLASSES
+from .gateway.errors import CallbackError
+from .gateway.models import Provider
+from .gateway.redact import mask_fields, mask_text
+
+_LOGGER = logging.getLogger(__name__)
+
+#: bytes of body read at most: real callbacks are a few hundred bytes
+MAX_BODY: Final = 16 * 1024
+#: fields read at most from a query string or a form
+MAX_FIELDS: Final = 64
+#: characters of each value kept in a debug log line
+_LOG_VALUE_CHARS: Final = 80
+#: smsmode documents ISO-8859-15 for what it sends (a reply's text may arrive so encoded)
+_GATEWAY_CHARSETS: Final[Mapping[Provider, tuple[str, ...]]] = {
+    Provider.SMSMODE: ("utf-8", "iso-8859-15"),
+}
+#: GET for smsmode and 123-SMS; AllMySMS's method is not documented: GET and POST for all
+ALLOWED_METHODS: Final = (hdrs.METH_GET, hdrs.METH_POST)
+
+
+class RefusedCallbackError(Exception):
+    """A request that cannot be read: no event, a 4xx answer (123-SMS: still ``OK``)."""
+
+    def __init__(self, reason: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+# --- setting up and removing ---------------------------------------------------------------
+
+
+async def async_setup_webhook(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+    """Register the entry's webhook (unregistered with the entry, ``async_on_unload``)."""
+    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+    provider = Provider(entry.data[CONF_PROVIDER])
+
+    async def handle(hass: HomeAssistant, webhook_id: str, request: web.Request) -> web.Response:
+        return await async_handle_callback(entry, provider, request)
+
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        entry.title,
+        webhook_id,
+        handle,
+        local_only=False,
+        allowed_methods=ALLOWED_METHODS,
+    )
+    entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))
+    await _async_update_cloudhook(hass, entry)
+    entry.runtime_data.callback_url = lambda: callback_url(hass, entry)
+
+
+def _cloud_subscribed(hass: HomeAssistant) -> bool:
+    """Whether HA Cloud is set up with an active subscription."""
+    if "cloud" not in hass.config.components:
+        return False
+    # imported only once the cloud integration loaded it: a heavy module otherwise
+    from homeassistant.components import cloud  # noqa: PLC0415
+
+    return cloud.async_active_subscription(hass)
+
+
+async def async_get_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | None:
+    """With HA Cloud, the public URL of ``webhook_id`` (None without, or on failure)."""
+    if not _cloud_subscribed(hass):
+        return None
+    from homeassistant.components import cloud  # noqa: PLC0415
+
+    try:
+        return await cloud.async_get_or_create_cloudhook(hass, webhook_id)
+    except Exception as err:  # noqa: BLE001 - the cloud being away must not stop the account
+        _LOGGER.warning("Home Assistant Cloud gave no webhook URL: %s", err)
+        return None
+
+
+async def _async_update_cloudhook(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+    """With HA Cloud, the cloudhook is the public URL: keep it in the entry's data."""
+    url = await async_get_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+    if url is not None and entry.data.get(CONF_CLOUDHOOK_URL) != url:
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_CLOUDHOOK_URL: url})
+
+
+async def async_remove_cloudhook(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+    """Delete the entry's cloudhook, if it has one (the entry is being removed)."""
+    if CONF_CLOUDHOOK_URL not in entry.data or "cloud" not in hass.config.components:
+        return
+    from homeassistant.components import cloud  # noqa: PLC0415
+
+    try:
+        await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+    except Exception as err:  # noqa: BLE001 - removing the entry must go on
+        _LOGGER.warning("Could not delete the cloudhook of %s: %s", entry.title, err)
+
+
+# --- URLs ----------------------------------------------------------------------------------
+
+
+def webhook_url(
+    hass: HomeAssistant,
+    webhook_id: str,
+    *,
+    cloudhook_url: str | None = None,
+    allow_internal: bool = False,
+) -> str | None:
+    """The URL a gateway can call for ``webhook_id``, or None when there is none.
+
+    The cloudhook, else the external URL, else (only with ``allow_internal``) the internal one.
+    """
+    if cloudhook_url:
+        return cloudhook_url
+    try:
+        return webhook.async_generate_url(
+            hass, webhook_id, allow_internal=False, prefer_external=True
+        )
+    except NoURLAvailableError:
+        pass
+    if not allow_internal:
+        return None
+    try:
+        return webhook.async_generate_url(hass, webhook_id, allow_external=False)
+    except NoURLAvailableError:
+        return None
+
+
+def entry_webhook_url(hass: HomeAssistant, entry: TextoConfigEntry) -> str | None:
+    """The URL of the entry's webhook, whatever the receive mode."""
+    return webhook_url(
+        hass,
+        entry.data[CONF_WEBHOOK_ID],
+        cloudhook_url=entry.data.get(CONF_CLOUDHOOK_URL),
+        allow_internal=bool(entry.options.get(CONF_ALLOW_INTERNAL_URL, False)),
+    )
+
+
+def has_public_url(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
+    """Whether gateways can reach HA from the internet: a cloudhook or an external URL."""
+    if entry.data.get(CONF_CLOUDHOOK_URL) or _cloud_subscribed(hass):
+        return True
+    return webhook_url(hass, entry.data[CONF_WEBHOOK_ID]) is not None
+
+
+def receive_mode(hass: HomeAssistant, entry: TextoConfigEntry) -> str:
+    """How reports and replies arrive: ``webhook``, ``polling`` or ``both``.
+
+    The option, else webhook when HA is reachable from the internet, else polling.
+    123-SMS has no polling API: always webhook.
+    """
+    if Provider(entry.data[CONF_PROVIDER]) is Provider.SMS123:
+        return RECEIVE_WEBHOOK
+    mode = entry.options.get(CONF_RECEIVE_MODE)
+    if mode in (RECEIVE_WEBHOOK, RECEIVE_POLLING, RECEIVE_BOTH):
+        return str(mode)
+    return RECEIVE_WEBHOOK if has_public_url(hass, entry) else RECEIVE_POLLING
+
+
+def callback_url(hass: HomeAssistant, entry: TextoConfigEntry) -> str | None:
+    """The URL to give gateways with each send, or None.
+
+    The cloudhook, else the external URL, else (only when the options allow it) the
+    internal one; None when there is none or when the receive mode leaves the webhook out.
+    """
+    if receive_mode(hass, entry) == RECEIVE_POLLING:
+        return None
+    return entry_webhook_url(hass, entry)
+
+
+# --- the handler -----------------------------------------------------------------------------
+
+
+async def async_handle_callback(
+    entry: TextoConfigEntry, provider: Provider, request: web.Request
+) -> web.Response:
+    """Answer one gateway call; hand a report or a reply to the account's inbox."""
+    params: dict[str, str] = {}
+    try:
+        params = await read_params(request, _GATEWAY_CHARSETS.get(provider, ("utf-8",)))
+        item = GATEWAY_CLASSES[provider].parse_callback(params)
+        account = getattr(entry, "runtime_data", None)
+        if item is not None and account is not None:
+            await account.inbox.async_receive(item)
+    except RefusedCallbackError as err:
+        _log_refused(entry, str(err), params)
+        return _answer(provider, err.status)
+    except CallbackError as err:
+        _log_refused(entry, str(err), params)
+        return _answer(provider, HTTPStatus.BAD_REQUEST)
+    except Exception:
+        # a bug of ours: say so, but the gateway still gets an answer it accepts
+        _LOGGER.exception("Unexpected error handling a callback for %s", entry.title)
+    return _answer(provider, HTTPStatus.OK)
+
+
+def _answer(provider: Provider, status: HTTPStatus) -> web.Response:
+    if provider is Provider.SMS123:
+        # anything but 200 "OK" and 123-SMS considers the URL broken
+        return web.Response(status=HTTPStatus.OK, text="OK")
+    return web.Response(status=status)
+
+
+def _log_refused(entry: TextoConfigEntry, reason: str, params: Mapping[str, str]) -> None:
+    if not _LOGGER.isEnabledFor(logging.DEBUG):
+        return
+    shown = {
+        key[:_LOG_VALUE_CHARS]: mask_text(str(value)[:_LOG_VALUE_CHARS])
+        for key, value in mask_fields(params).items()
+    }
+    _LOGGER.debug("Refused a callback for %s (%s): %s", entry.title, reason, shown)
+
+
+# --- reading a request -----------------------------------------------------------------------
+
+
+async def read_params(request: web.Request, charsets: tuple[str, ...]) -> dict[str, str]:
+    """The query string merged with a POST body (form, multipart or JSON object).
+
+    Raise ``RefusedCallbackError`` for a body over ``MAX_BODY`` or one that does not decode.
+    """
+    params = _parse_query(request.rel_url.raw_query_string, charsets)
+    if request.method == hdrs.METH_POST:
+        params.update(await _read_body(request, charsets))
+    for key, value in params.items():
+        try:
+            key.encode("utf-8")
+            value.encode("utf-8")
+        except UnicodeEncodeError as err:  # a lone surrogate, from a JSON escape
+            raise RefusedCallbackError("text that is not Unicode") from err
+    return params
+
+
+def _parse_query(raw: str, charsets: tuple[str, ...]) -> dict[str, str]:
+    """Decode ``a=1&b=%C3%A9``, trying each charset in turn; the first value of a key wins."""
+    for charset in charsets:
+        try:
+            pairs = parse_qsl(
+                raw,
+                keep_blank_values=True,
+                encoding=charset,
+                errors="strict",
+                max_num_fields=MAX_FIELDS,
+            )
+        except UnicodeDecodeError:
+            continue
+        except ValueError as err:  # too many fields
+            raise RefusedCallbackError("too many fields") from err
+        params: dict[str, str] = {}
+        for key, value in pairs:
+            params.setdefault(key, value)
+        return params
+    raise RefusedCallbackError("undecodable text")
+
+
+async def _read_body(request: web.Request, charsets: tuple[str, ...]) -> dict[str, str]:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise RefusedCallbackError("body too large", HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    try:
+        body = await request.content.read(MAX_BODY + 1)
+    except (ClientError, ConnectionError) as err:
+        raise RefusedCallbackError("body not fully received") from err
+    if len(body) > MAX_BODY:
+        raise RefusedCallbackError("body too large", HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    if not body.strip():
+        return {}
+    content_type = request.content_type
+    if content_type == "multipart/form-data":
+        return _parse_multipart(body, request.headers.get(hdrs.CONTENT_TYPE, ""))
+    if content_type == "application/json" or body.lstrip().startswith(b"{"):
+        return _parse_json(body)
+    if request.charset:
+        charsets = (request.charset, *charsets)
+    try:
+        text = body.decode("ascii")  # a form is percent-encoded
+    except UnicodeDecodeError as err:
+        raise RefusedCallbackError("form body is not percent-encoded") from err
+    try:
+        return _parse_query(text, charsets)
+    except LookupError as err:  # an unknown charset named by the request
+        raise RefusedCallbackError("unknown charset") from err
+
+
+def _parse_json(body: bytes) -> dict[str, str]:
+    """The scalar fields of a JSON object, as text; nested values are ignored."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError) as err:
+        raise RefusedCallbackError("invalid JSON") from err
+    if not isinstance(payload, dict):
+        raise RefusedCallbackError("JSON that is not an object")
+    params: dict[str, str] = {}
+    for key, value in payload.items():
+        if isinstance(value, bool):
+            params[key] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            params[key] = str(value)
+    return params
+
+
+def _parse_multipart(body: bytes, content_type: str) -> dict[str, str]:
+    """The text fields of a ``multipart/form-data`` body (files are ignored)."""
+    header = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
+    message = message_from_bytes(header + body)
+    if not message.is_multipart():
+        raise RefusedCallbackError("broken multipart body")
+    params: dict[str, str] = {}
+    parts = message.get_payload()
+    if not isinstance(parts, list):
+        raise RefusedCallbackError("broken multipart body")
+    for part in parts[:MAX_FIELDS]:
+        if not isinstance(part, Message) or part.get_filename() is not None:
+            continue
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        try:
+            params.setdefault(name, payload.decode(part.get_content_charset() or "utf-8"))
+        except (UnicodeDecodeError, LookupError) as err:
+            raise RefusedCallbackError("undecodable multipart field") from err
+    return params
