@@ -11,12 +11,15 @@ from homeassistant.core import HomeAssistant
 
 from .account import TextoConfigEntry
 from .const import (
+    CONF_CLOUDHOOK_URL,
     CONF_DEFAULT_SENDER,
     CONF_SMTP_HOST,
     CONF_SMTP_PASSWORD,
     CONF_SMTP_SENDER,
     CONF_SMTP_USERNAME,
+    CONF_WEBHOOK_ID,
 )
+from .webhook import receive_mode
 
 TO_REDACT = {
     CONF_API_KEY,
@@ -28,7 +31,8 @@ TO_REDACT = {
     CONF_SMTP_USERNAME,
     CONF_SMTP_PASSWORD,
     CONF_SMTP_SENDER,
-    "webhook_id",
+    CONF_WEBHOOK_ID,
+    CONF_CLOUDHOOK_URL,
 }
 
 
@@ -60,5 +64,7 @@ async def async_get_config_entry_diagnostics(
             "error": last.error,
         },
         "sent_parts": account.sent_parts,
+        "receive_mode": receive_mode(hass, entry),
+        "callback_url_available": account.callback_url() is not None,
         "scheduled_sends": len(account.scheduled),
     }

@@ -7,12 +7,9 @@ the webhook's HTTP path is tested on its own.
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.core import HomeAssistant
 
 from custom_components.texto.account import TextoAccount
-from custom_components.texto.const import DOMAIN
 from custom_components.texto.gateway.allmysms import AllMySmsGateway
 from custom_components.texto.gateway.models import DeliveryReport, InboundMessage
 from custom_components.texto.gateway.sms123 import Sms123Gateway
@@ -26,19 +23,6 @@ SMSMODE_REPORT_DATE = "2025-03-14 09:30:00"
 SMSMODE_REPLY_DATE = "14032025-093000"
 #: the same moment, as the events give it
 ISO_DATE = "2025-03-14T09:30:00+01:00"
-
-
-async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[str, Any]:
-    """Send through ``texto.send_sms``; return its response."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_sms",
-        {"config_entry_id": entry_id, **fields},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
 
 
 def account_of(hass: HomeAssistant, entry_id: str) -> TextoAccount:

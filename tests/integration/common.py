@@ -90,6 +90,19 @@ def sms123_entry(sim: Sms123Simulator, *, options: dict[str, Any] | None = None)
     )
 
 
+async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[str, Any]:
+    """Send through ``texto.send_sms``; return its response."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"config_entry_id": entry_id, **fields},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    return response
+
+
 async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
     """Add ``entry`` and set it up; return it."""
     entry.add_to_hass(hass)

@@ -15,12 +15,11 @@ from .callbacks import (
     ISO_DATE,
     account_of,
     allmysms_report,
-    send_sms,
     sms123_report,
     smsmode_reply,
     smsmode_report,
 )
-from .common import ALICE, allmysms_entry, set_up, sms123_entry, smsmode_entry
+from .common import ALICE, allmysms_entry, send_sms, set_up, sms123_entry, smsmode_entry
 
 STATUSES = ["delivered", "failed", "pending", "expired", "unknown"]
 

@@ -32,12 +32,20 @@ from .callbacks import (
     account_of,
     allmysms_reply,
     allmysms_report,
-    send_sms,
     sms123_report,
     smsmode_reply,
     smsmode_report,
 )
-from .common import ALICE, BOB, allmysms_entry, recipient, set_up, sms123_entry, smsmode_entry
+from .common import (
+    ALICE,
+    BOB,
+    allmysms_entry,
+    recipient,
+    send_sms,
+    set_up,
+    sms123_entry,
+    smsmode_entry,
+)
 
 REPLIES = {CONF_MESSAGE_CLASS: MESSAGE_CLASS_REPLIES}
 #: a number no recipient subentry has

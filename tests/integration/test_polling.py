@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.texto.const import DOMAIN, EVENT_DELIVERY_REPORT, EVENT_SMS_RECEIVED
+from custom_components.texto.const import EVENT_DELIVERY_REPORT, EVENT_SMS_RECEIVED
 from custom_components.texto.polling import (
     FAST_REPLIES,
     MAX_SENDS_PER_POLL,
@@ -36,24 +36,16 @@ from tests.simulator.mail2sms import Mail2SmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
 from tests.simulator.smsmode import REPLIES, REPORT, SmsmodeSimulator
 
-from .common import ALICE, BOB, allmysms_entry, set_up, sms123_entry, smsmode_entry
+from .common import ALICE, BOB, allmysms_entry, send_sms, set_up, sms123_entry, smsmode_entry
 
 POLLING = {"receive_mode": "polling"}
 GET_ACKS = "/http/9.0/getAcks/"
 GET_PULLS = "/http/9.0/getPulls/"
 
 
-async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> str:
+async def send(hass: HomeAssistant, entry_id: str, **fields: Any) -> str:
     """Send through Texto's action; return the message id."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_sms",
-        {"config_entry_id": entry_id, **fields},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    message_id = response["message_id"]
+    message_id = (await send_sms(hass, entry_id, **fields))["message_id"]
     assert isinstance(message_id, str)
     return message_id
 
@@ -105,7 +97,7 @@ async def test_allmysms_report_is_polled_and_fires_once(
 ) -> None:
     entry = await set_up(hass, allmysms_entry(allmysms_sim, options=POLLING))
     poller = poller_of(hass, entry)
-    message_id = await send_sms(
+    message_id = await send(
         hass, entry.entry_id, recipients=[ALICE], message="Alarme", reference="alarme-1"
     )
 
@@ -140,7 +132,7 @@ async def test_allmysms_pending_report_is_asked_again_until_final(
 ) -> None:
     entry = await set_up(hass, allmysms_entry(allmysms_sim, options=POLLING))
     poller = poller_of(hass, entry)
-    message_id = await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="x")
+    message_id = await send(hass, entry.entry_id, recipients=[ALICE, BOB], message="x")
 
     await allmysms_sim.deliver(message_id, status=3)  # pending
     assert await poller.async_poll_reports() == 2
@@ -166,7 +158,7 @@ async def test_allmysms_reply_is_polled_verified_once(
 ) -> None:
     entry = await set_up(hass, allmysms_entry(allmysms_sim, options=POLLING))
     poller = poller_of(hass, entry)
-    message_id = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Désarmer ?")
+    message_id = await send(hass, entry.entry_id, recipients=[ALICE], message="Désarmer ?")
 
     reply_id = await allmysms_sim.inject_reply(ALICE, "1", campaign_id=message_id)
     assert await poller.async_poll_replies() == 1
@@ -196,7 +188,7 @@ async def test_allmysms_pulled_replies_are_never_lost(
     """getPulls hands each reply over once: every one must reach the inbox."""
     entry = await set_up(hass, allmysms_entry(allmysms_sim, options=POLLING))
     poller = poller_of(hass, entry)
-    message_id = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
+    message_id = await send(hass, entry.entry_id, recipients=[ALICE], message="x")
     await allmysms_sim.inject_reply(ALICE, "premier", campaign_id=message_id)
     await allmysms_sim.inject_reply("+33700000000", "inconnu")
     await allmysms_sim.inject_reply(ALICE, "troisième", campaign_id=message_id)
@@ -255,7 +247,7 @@ async def test_allmysms_failed_report_poll_is_tried_again(
 ) -> None:
     entry = await set_up(hass, allmysms_entry(allmysms_sim, options=POLLING))
     poller = poller_of(hass, entry)
-    message_id = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
+    message_id = await send(hass, entry.entry_id, recipients=[ALICE], message="x")
     await allmysms_sim.deliver(message_id)
     allmysms_sim.fail_next("http_503", path=GET_ACKS)
 
@@ -281,7 +273,7 @@ async def test_mail2sms_sends_are_not_polled(
             "smtp_sender": "maison@example.fr",
         }
         entry = await set_up(hass, allmysms_entry(allmysms_sim, options=options))
-        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Par e-mail")
+        await send(hass, entry.entry_id, recipients=[ALICE], message="Par e-mail")
         poller = poller_of(hass, entry)
 
         assert poller.sends_to_check(later(1)) == []
@@ -299,7 +291,7 @@ async def test_report_checks_are_bounded_and_fair(
     entry = await set_up(hass, allmysms_entry(allmysms_sim, options=POLLING))
     poller = poller_of(hass, entry)
     sent = [
-        await send_sms(hass, entry.entry_id, recipients=[ALICE], message=f"n°{n}")
+        await send(hass, entry.entry_id, recipients=[ALICE], message=f"n°{n}")
         for n in range(MAX_SENDS_PER_POLL + 5)
     ]
 
@@ -319,7 +311,7 @@ async def test_old_pending_sends_are_checked_less_often(
 ) -> None:
     entry = await set_up(hass, allmysms_entry(allmysms_sim, options=POLLING))
     poller = poller_of(hass, entry)
-    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
+    await send(hass, entry.entry_id, recipients=[ALICE], message="x")
 
     checked = []
     for minutes in (0, 1, 2, 61, 62, 70, 77, 60 * 47, 60 * 49):
@@ -339,7 +331,7 @@ async def test_smsmode_reports_13_then_11_fire_once_each(
 ) -> None:
     entry = await set_up(hass, smsmode_entry(smsmode_sim, options=POLLING))
     poller = poller_of(hass, entry)
-    message_id = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
+    message_id = await send(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
 
     await smsmode_sim.deliver(message_id, 13)
     assert await poller.async_poll_reports() == 1
@@ -363,7 +355,7 @@ async def test_smsmode_forgotten_send_is_not_asked_again(
 ) -> None:
     entry = await set_up(hass, smsmode_entry(smsmode_sim, options=POLLING))
     poller = poller_of(hass, entry)
-    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
+    await send(hass, entry.entry_id, recipients=[ALICE], message="x")
     smsmode_sim.answer_next(61, REPORT)  # "SMS n'existant pas ou plus"
 
     assert await poller.async_poll_reports() == 0
@@ -378,7 +370,7 @@ async def test_smsmode_reply_is_polled_verified_once(
     options = {**POLLING, "message_class": "replies_allowed"}
     entry = await set_up(hass, smsmode_entry(smsmode_sim, options=options))
     poller = poller_of(hass, entry)
-    message_id = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Désarmer ?")
+    message_id = await send(hass, entry.entry_id, recipients=[ALICE], message="Désarmer ?")
     assert poller.reply_interval(dt_util.utcnow()) == FAST_REPLIES
 
     reply_id = await smsmode_sim.inject_reply(ALICE, "oui", sms_id=message_id)
@@ -407,7 +399,7 @@ async def test_smsmode_first_poll_reaches_back_to_the_sends_awaiting_replies(
     """A reply received while Home Assistant was down is read at the first poll."""
     options = {**POLLING, "message_class": "replies_allowed"}
     entry = await set_up(hass, smsmode_entry(smsmode_sim, options=options))
-    message_id = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="?")
+    message_id = await send(hass, entry.entry_id, recipients=[ALICE], message="?")
     await smsmode_sim.inject_reply(ALICE, "reçu pendant l'arrêt", sms_id=message_id)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
@@ -427,7 +419,7 @@ async def test_smsmode_reply_interval_follows_reply_allowed_sends(
     assert poller.reply_interval(dt_util.utcnow()) == SLOW_REPLIES
 
     # a standard send cannot be answered: replies are not awaited eagerly
-    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
+    await send(hass, entry.entry_id, recipients=[ALICE], message="x")
     assert poller.reply_interval(dt_util.utcnow()) == SLOW_REPLIES
 
 
@@ -458,8 +450,8 @@ async def test_no_polling_in_webhook_mode(
     webhook_only = {"receive_mode": "webhook"}
     amsms = await set_up(hass, allmysms_entry(allmysms_sim, options=webhook_only))
     smode = await set_up(hass, smsmode_entry(smsmode_sim, options=webhook_only))
-    message_id = await send_sms(hass, amsms.entry_id, recipients=[ALICE], message="x")
-    await send_sms(hass, smode.entry_id, recipients=[ALICE], message="x")
+    message_id = await send(hass, amsms.entry_id, recipients=[ALICE], message="x")
+    await send(hass, smode.entry_id, recipients=[ALICE], message="x")
     await allmysms_sim.inject_reply(ALICE, "1", campaign_id=message_id)
 
     for minutes in (1, 2, 6, 12):
@@ -524,7 +516,7 @@ async def test_schedule_polls_every_30_s_after_a_send(
     allmysms_sim: AllMySmsSimulator,
     polling_allmysms: MockConfigEntry,
 ) -> None:
-    message_id = await send_sms(hass, polling_allmysms.entry_id, recipients=[ALICE], message="?")
+    message_id = await send(hass, polling_allmysms.entry_id, recipients=[ALICE], message="?")
     await allmysms_sim.deliver(message_id)
     await allmysms_sim.inject_reply(ALICE, "1", campaign_id=message_id)
     reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)

@@ -22,23 +22,11 @@ from .common import (
     ALICE,
     BOB,
     allmysms_entry,
+    send_sms,
     set_up,
     sms123_entry,
     smsmode_entry,
 )
-
-
-async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_sms",
-        {"config_entry_id": entry_id, **fields},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
-
 
 # --- notify.send_message --------------------------------------------------------------------
 

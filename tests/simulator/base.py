@@ -136,7 +136,8 @@ class SimulatorBase:
         if self._site is not None:
             await self._site.stop()
         if self._runner is not None and self._runner.server is not None:
-            self._runner.server.pre_shutdown()
+            for connection in list(self._runner.server.connections):
+                connection.force_close()
             await asyncio.sleep(0.01)  # let the clients see the connections close
             self._site = None
 
