@@ -10,7 +10,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .account import TextoAccount, TextoConfigEntry
+from .account import TextoAccount, TextoConfigEntry, last_send_store
 from .const import CONF_WEBHOOK_ID, DOMAIN
 from .coordinator import BalanceCoordinator
 from .entity import account_device
@@ -91,6 +91,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> No
     """Forget what an account stored: its scheduled sends and its repair issues."""
     await scheduled_store(hass, entry.entry_id).async_remove()
     await sent_log_store(hass, entry.entry_id).async_remove()
+    await last_send_store(hass, entry.entry_id).async_remove()
     await seen_store(hass, entry.entry_id).async_remove()
     async_clear_issues(hass, entry)
     await async_remove_cloudhook(hass, entry)

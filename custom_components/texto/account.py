@@ -10,6 +10,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -19,6 +20,7 @@ from .const import (
     CONF_ROUTE,
     CONF_STOP_MENTION,
     CONF_TEXT_POLICY,
+    DOMAIN,
     MESSAGE_CLASS_REPLIES,
     ROUTE_API,
     ROUTE_API_THEN_EMAIL,
@@ -47,7 +49,7 @@ from .gateway.models import (
 )
 from .inbox import DeliveryReportData, Inbox
 from .scheduled import ScheduledSends, scheduled_store
-from .sent_log import SentLog, sent_log_store
+from .sent_log import SAVE_DELAY, SentLog, sent_log_store
 
 type TextoConfigEntry = ConfigEntry[TextoAccount]
 
@@ -81,6 +83,40 @@ class LastSend:
     accepted: tuple[str, ...] = ()
     #: the latest delivery status reported for each accepted number
     reports: Mapping[str, DeliveryStatus] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored form."""
+        return {
+            "state": str(self.state),
+            "message_id": self.message_id,
+            "recipients": self.recipients,
+            "parts": self.parts,
+            "billed_parts": self.billed_parts,
+            "error": self.error,
+            "at": self.at.isoformat(),
+            "accepted": list(self.accepted),
+            "reports": {number: str(status) for number, status in self.reports.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LastSend:
+        """Read the stored form."""
+        return cls(
+            state=SendState(data["state"]),
+            message_id=data["message_id"],
+            recipients=data["recipients"],
+            parts=data["parts"],
+            billed_parts=data["billed_parts"],
+            error=data["error"],
+            at=datetime.fromisoformat(data["at"]),
+            accepted=tuple(data["accepted"]),
+            reports={number: DeliveryStatus(status) for number, status in data["reports"].items()},
+        )
+
+
+def last_send_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Where the last send is kept, so last_status and its reports survive a restart."""
+    return Store(hass, 1, f"{DOMAIN}.{entry_id}.last_send", private=True)
 
 
 #: statuses no later report takes back (a late "pending" does not undo "delivered")
@@ -154,6 +190,7 @@ class TextoAccount:
         #: the URL gateways can call back, set by the webhook when it is registered
         self.callback_url: Callable[[], str | None] = lambda: None
         self.last_send: LastSend | None = None
+        self._last_send_store = last_send_store(hass, entry.entry_id)
         #: billed parts sent since the sensor started counting (restored by the sensor)
         self.sent_parts = 0
         self._listeners: list[Callable[[], None]] = []
@@ -163,12 +200,16 @@ class TextoAccount:
         await self.scheduled.async_load()
         await self.sent_log.async_load()
         await self.inbox.async_load()
+        if stored := await self._last_send_store.async_load():
+            self.last_send = LastSend.from_dict(stored)
         # an entry reloads within seconds: what the next account reads must be on disk
         self.entry.async_on_unload(self._async_flush)
 
     async def _async_flush(self) -> None:
         await self.sent_log.async_flush()
         await self.inbox.async_flush()
+        if self.last_send is not None:
+            await self._last_send_store.async_save(self.last_send.as_dict())
 
     # --- listeners (sensors) ---------------------------------------------------------------
 
@@ -181,6 +222,7 @@ class TextoAccount:
     @callback
     def _set_last(self, last: LastSend) -> None:
         self.last_send = last
+        self._last_send_store.async_delay_save(last.as_dict, SAVE_DELAY)
         for update in list(self._listeners):
             update()
 

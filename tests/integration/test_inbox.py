@@ -573,3 +573,22 @@ async def test_last_status_counts_nothing_before_a_send_is_accepted(
     assert await account_of(hass, entry.entry_id).inbox.async_receive(report)
     await hass.async_block_till_done()
     assert last_status(hass)["state"] == "failed"
+
+
+async def test_last_status_and_its_reports_survive_a_restart(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    sent = await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="Alarme")
+    alice_sms, bob_sms = sorted(allmysms_sim.messages, key=lambda sms: sms.number != "33612345678")
+    await account_of(hass, entry.entry_id).inbox.async_receive(allmysms_report(alice_sms, 1))
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    counts = {"message_id": sent["message_id"], "expired": 0, "failed": 0}
+    assert last_status(hass) == {"state": "sent", **counts, "delivered": 1, "pending": 1}
+
+    # the last report arrives after the restart: it still completes the last send
+    await account_of(hass, entry.entry_id).inbox.async_receive(allmysms_report(bob_sms, 1))
+    await hass.async_block_till_done()
+    assert last_status(hass) == {"state": "delivered", **counts, "delivered": 2, "pending": 0}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Coroutine, Iterator
+from datetime import timedelta
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -16,6 +17,7 @@ from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.texto.const import (
@@ -29,6 +31,7 @@ from custom_components.texto.const import (
     EVENT_DELIVERY_REPORT,
     EVENT_SMS_RECEIVED,
 )
+from custom_components.texto.polling import get_poller
 from custom_components.texto.webhook import MAX_BODY, callback_url
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
@@ -683,3 +686,32 @@ async def test_cloudhook_deletion_failure_does_not_stop_the_removal(
     await hass.config_entries.async_remove(entry.entry_id)
 
     assert hass.config_entries.async_get_entry(entry.entry_id) is None
+
+
+# --- the same report and reply by webhook AND by polling ---------------------------------------
+
+
+async def test_what_arrives_both_ways_fires_once(
+    hass: HomeAssistant, client: TestClient[Any, Any], allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim, options={"receive_mode": "both"}))
+    allmysms_sim.webhook_url = url_of(client, entry)
+    reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    replies = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    sent = await send_sms(hass, entry.entry_id)
+
+    await allmysms_sim.deliver(sent["message_id"])
+    await allmysms_sim.inject_reply("33612345678", "1", campaign_id=sent["message_id"])
+    await hass.async_block_till_done()
+    assert (len(reports), len(replies)) == (1, 1)  # by webhook
+
+    poller = get_poller(hass, entry.entry_id)
+    assert poller is not None
+    later = dt_util.utcnow() + timedelta(minutes=5)
+    # the gateway lists them again when asked: nothing new for Home Assistant
+    assert await poller.async_poll_reports(later) == 0
+    assert await poller.async_poll_replies(later) == 0
+    await hass.async_block_till_done()
+    assert (len(reports), len(replies)) == (1, 1)
+    assert allmysms_sim.requests_to("/http/9.0/getAcks/")
+    assert replies[0].data["verified"] is True
