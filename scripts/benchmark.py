@@ -3,6 +3,7 @@
 Not a test: run it by hand (it takes well under two minutes).
 
     .venv/bin/python scripts/benchmark.py [--requests 300] [--recipients 500] [--json]
+        [--callbacks 2000] [--callback-concurrency 100] [--rounds 3]
 
 What it measures, in one run, everything on 127.0.0.1:
 
@@ -19,10 +20,20 @@ What it measures, in one run, everything on 127.0.0.1:
    take every number in one request; 123-SMS takes one number per request, sent with
    bounded concurrency), and for 123-SMS the most requests in flight at once - with no
    latency, and again with a small simulated gateway latency to show the concurrency pays.
+3. Webhook ingestion: per gateway, ``--callbacks`` (2,000) distinct callbacks in the
+   gateway's own format (AllMySMS: POST form, delivery reports and replies; smsmode: GET,
+   reports and replies; 123-SMS: GET reports) posted through one ``ClientSession``,
+   ``--callback-concurrency`` (100) in flight, to Texto's webhook; every one must bring
+   its ``texto_delivery_report`` / ``texto_sms_received`` event, and every answer must be
+   200. The same calls go to two baselines in the same process and loop: an HA webhook
+   whose handler only reads the fields (HA's HTTP stack alone), and a bare aiohttp app
+   doing the same. ``--rounds`` (3) interleaved rounds, medians. Lost events or answers
+   other than 200 are printed as FAILED and the script exits with status 1.
 
 ``--profile FILE`` also runs the timed notify calls under cProfile and writes the stats to
-FILE (the simulator shares the event loop, so its work shows too); the figures of such a
-run are slowed by the profiler.
+FILE (the simulator shares the event loop, so its work shows too); ``--profile-webhook
+FILE`` does the same for the rounds posted to Texto's webhook (the client shows too). The
+figures of such a run are slowed by the profiler.
 """
 
 from __future__ import annotations
@@ -37,19 +48,28 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
+from http import HTTPStatus
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import aiohttp
+from aiohttp import web
+from yarl import URL
 
 ROOT = Path(__file__).resolve().parents[1]
 # the simulators live in tests/; custom_components/texto is found there too
 sys.path.insert(0, str(ROOT))
 
 from homeassistant import bootstrap, loader  # noqa: E402
+from homeassistant.components import webhook  # noqa: E402
 from homeassistant.config_entries import (  # noqa: E402
     SOURCE_USER,
     ConfigEntries,
@@ -63,7 +83,7 @@ from homeassistant.const import (  # noqa: E402
     CONF_URL,
     CONF_USERNAME,
 )
-from homeassistant.core import HomeAssistant  # noqa: E402
+from homeassistant.core import Event, HomeAssistant, callback  # noqa: E402
 from homeassistant.core_config import async_process_ha_core_config  # noqa: E402
 from homeassistant.helpers import entity_registry as er  # noqa: E402
 from homeassistant.runner import HassEventLoopPolicy  # noqa: E402
@@ -72,13 +92,18 @@ from homeassistant.setup import async_setup_component  # noqa: E402
 from custom_components.texto.const import (  # noqa: E402
     CONF_PHONE_NUMBER,
     CONF_PROVIDER,
+    CONF_WEBHOOK_ID,
     DOMAIN,
+    EVENT_DELIVERY_REPORT,
+    EVENT_SMS_RECEIVED,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from tests.simulator.allmysms import AllMySmsSimulator  # noqa: E402
+from custom_components.texto.webhook import ALLOWED_METHODS  # noqa: E402
+from tests.simulator.allmysms import DELIVERY_TEXTS, AllMySmsSimulator  # noqa: E402
 from tests.simulator.base import SimulatorBase  # noqa: E402
 from tests.simulator.sms123 import Sms123Simulator  # noqa: E402
 from tests.simulator.smsmode import SEND as SMSMODE_SEND_PATH  # noqa: E402
+from tests.simulator.smsmode import SHORT_CODE as SMSMODE_SHORT_CODE  # noqa: E402
 from tests.simulator.smsmode import SmsmodeSimulator  # noqa: E402
 
 ALLMYSMS_SEND_PATH = "/http/9.0/sendSms/"
@@ -389,6 +414,429 @@ def _with(result: BulkSend, **changes: Any) -> BulkSend:
     return BulkSend(**{**asdict(result), **changes})
 
 
+# --- 3. webhook ingestion ---------------------------------------------------------------------
+
+#: what a webhook is asked to take, by default: 2,000 gateway calls ...
+CALLBACKS = 2000
+#: ... at most this many in flight at once (one ClientSession, as many connections)
+CALLBACK_CONCURRENCY = 100
+#: each target is measured this many times, interleaved; the median is kept
+WEBHOOK_ROUNDS = 3
+#: the route of HA's webhooks, also served by the bare aiohttp baseline
+WEBHOOK_PATH = "/api/webhook/{webhook_id}"
+FORM = "application/x-www-form-urlencoded"
+#: smsmode's delivery statuses, as they come: delivered to the operator, received, failures
+SMSMODE_STATUSES = ("13", "11", "22", "34", "37")
+#: 123-SMS's ``erreur``: empty, ``0`` or ``ok`` is delivered; anything else failed
+SMS123_ERREURS = ("", "0", "ok", "1")
+REPLY_TEXTS = ("1", "OK merci", "Désarmer l'alarme", "STOP")
+
+
+@dataclass(frozen=True)
+class Callbacks:
+    """A gateway's calls to its customer's webhook: the method, and each call's fields."""
+
+    gateway: str
+    method: str
+    calls: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """One call, encoded before the clock starts: the URL (with its query), the form body."""
+
+    url: URL
+    body: bytes | None
+
+
+def allmysms_callbacks(count: int, tag: str) -> Callbacks:
+    """AllMySMS's webhook calls (POST form): every other one a delivery report, or a reply.
+
+    The simulator's fields (``deliver``, ``inject_reply``); ``tag`` makes the ids of a
+    round its own, so the inbox's deduplication lets every call through.
+    """
+    now = _paris_now("%Y-%m-%d %H:%M:%S")
+    calls = []
+    for index in range(count):
+        number = f"336{12_000_000 + index:08d}"
+        campaign_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tag}/campaign/{index // 10}"))
+        if index % 2 == 0:
+            status = 1 + index // 2 % len(DELIVERY_TEXTS)
+            calls.append(
+                {
+                    "smsId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tag}/sms/{index}")),
+                    "phoneNumber": number,
+                    "campaignId": campaign_id,
+                    "status": str(status),
+                    "statusText": DELIVERY_TEXTS[status],
+                    "receptionDate": now,
+                }
+            )
+        else:
+            calls.append(
+                {
+                    "smsMoId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tag}/mo/{index}")),
+                    "message": REPLY_TEXTS[index // 2 % len(REPLY_TEXTS)],
+                    "phoneNumber": RECIPIENT.removeprefix("+"),
+                    "campaignId": campaign_id,
+                    "smsId": "",
+                    "receptionDate": now,
+                }
+            )
+    return Callbacks("AllMySMS", "POST", calls)
+
+
+def smsmode_callbacks(count: int, tag: str) -> Callbacks:
+    """smsmode's ``notification_url`` and ``notification_url_reponse`` calls (GET), alternating."""
+    report_date, reply_date = _paris_now("%Y-%m-%d %H:%M:%S"), _paris_now("%d%m%Y-%H%M%S")
+    calls = []
+    for index in range(count):
+        sms_id = f"{tag}{index // 10:08d}"
+        if index % 2 == 0:
+            calls.append(
+                {
+                    "numero": f"336{12_000_000 + index:08d}",
+                    "date_reception": report_date,
+                    "statut": SMSMODE_STATUSES[index // 2 % len(SMSMODE_STATUSES)],
+                    "smsID": sms_id,
+                    "refClient": "",
+                    "mcc_mnc": "20801",
+                    "cost": "1",
+                }
+            )
+        else:
+            calls.append(
+                {
+                    "numero": SMSMODE_SHORT_CODE,
+                    "message": REPLY_TEXTS[index // 2 % len(REPLY_TEXTS)],
+                    "emetteur": RECIPIENT.removeprefix("+"),
+                    "date_reception": reply_date,
+                    "smsID": sms_id,
+                    "refClient": "",
+                    "responseID": f"{tag}r{index:07d}",
+                }
+            )
+    return Callbacks("smsmode", "GET", calls)
+
+
+def sms123_callbacks(count: int, tag: str) -> Callbacks:
+    """123-SMS's delivery reports (GET ``erreur``, ``refenvoi``, ``gsm``); no replies."""
+    calls = [
+        {
+            "erreur": SMS123_ERREURS[index % len(SMS123_ERREURS)],
+            "refenvoi": f"{tag}{index:06x}",
+            "gsm": f"336{12_000_000 + index:08d}",
+        }
+        for index in range(count)
+    ]
+    return Callbacks("123-SMS", "GET", calls)
+
+
+def _paris_now(date_format: str) -> str:
+    """Now, as the gateways write it: Paris wall-clock time."""
+    return datetime.now(ZoneInfo("Europe/Paris")).strftime(date_format)
+
+
+def prepare(url: str, callbacks: Callbacks) -> list[PreparedCall]:
+    """The calls as they go on the wire: a query string (GET) or a form body (POST)."""
+    if callbacks.method == "GET":
+        return [
+            PreparedCall(URL(f"{url}?{urlencode(fields)}", encoded=True), None)
+            for fields in callbacks.calls
+        ]
+    target = URL(url)
+    return [PreparedCall(target, urlencode(fields).encode()) for fields in callbacks.calls]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What posting a batch of calls gave: the wall time and the answers that were not 200."""
+
+    seconds: float
+    not_200: int
+
+
+async def post_all(
+    session: aiohttp.ClientSession, method: str, calls: list[PreparedCall], concurrency: int
+) -> Posted:
+    """Make every call, ``concurrency`` at a time; a call that gets no answer counts as not 200."""
+    pending = iter(calls)
+    not_200 = 0
+    headers = {"Content-Type": FORM} if method == "POST" else None
+
+    async def worker() -> None:
+        nonlocal not_200
+        # the workers share one iterator: each call is taken by exactly one of them
+        for call in pending:
+            try:
+                async with session.request(
+                    method, call.url, data=call.body, headers=headers
+                ) as response:
+                    await response.read()
+                    not_200 += response.status != HTTPStatus.OK
+            except (aiohttp.ClientError, TimeoutError):
+                not_200 += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Posted(time.perf_counter() - start, not_200)
+
+
+class EventCounter:
+    """Counts ``texto_delivery_report`` and ``texto_sms_received`` events, per entry."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        self.counts: Counter[str] = Counter()
+        self._unsubscribe = [
+            hass.bus.async_listen(event_type, self._count)
+            for event_type in (EVENT_DELIVERY_REPORT, EVENT_SMS_RECEIVED)
+        ]
+
+    @callback
+    def _count(self, event: Event[Mapping[str, Any]]) -> None:
+        self.counts[str(event.data.get("entry_id"))] += 1
+
+    def close(self) -> None:
+        """Stop counting."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+
+async def bare_aiohttp_server() -> tuple[web.AppRunner, str]:
+    """The baseline: a bare aiohttp app on a free loopback port, same loop as HA.
+
+    One route, HA's webhook path, whose handler reads the query and the form and answers
+    200 ``OK``: the least any webhook does. Return the runner (to clean up) and its base URL.
+    """
+
+    async def handle(request: web.Request) -> web.Response:
+        fields: dict[str, object] = {**request.query}
+        if request.method == "POST":
+            fields.update(await request.post())
+        return web.Response(text="OK")
+
+    app = web.Application()
+    app.router.add_route("*", WEBHOOK_PATH, handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = _free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}"
+
+
+def register_noop_webhook(hass: HomeAssistant) -> str:
+    """A second HA webhook whose handler reads the fields and answers 200: HA's own cost."""
+
+    async def handle(hass: HomeAssistant, webhook_id: str, request: web.Request) -> web.Response:
+        fields: dict[str, object] = {**request.query}
+        if request.method == "POST":
+            fields.update(await request.post())
+        return web.Response(text="OK")
+
+    webhook_id = webhook.async_generate_id()
+    webhook.async_register(
+        hass,
+        "benchmark",
+        "Benchmark no-op",
+        webhook_id,
+        handle,
+        local_only=False,
+        allowed_methods=ALLOWED_METHODS,
+    )
+    return webhook_id
+
+
+@dataclass(frozen=True)
+class Ingestion:
+    """One gateway's callbacks posted to Texto's webhook and to the two baselines.
+
+    Throughputs are callbacks per second, the median of the rounds (each round's own
+    figures follow). ``*_us_per_call``: the wall time per callback at that concurrency -
+    client and server share one loop, so the differences are what each layer adds.
+    """
+
+    gateway: str
+    method: str
+    callbacks: int
+    concurrency: int
+    rounds: int
+    texto_per_s: float
+    ha_noop_per_s: float
+    bare_per_s: float
+    texto_us_per_call: float
+    ha_noop_us_per_call: float
+    bare_us_per_call: float
+    #: how many times the bare handler's throughput Texto's is below it
+    bare_over_texto: float
+    ha_noop_over_texto: float
+    texto_rounds_per_s: list[float]
+    ha_noop_rounds_per_s: list[float]
+    bare_rounds_per_s: list[float]
+    #: Texto's events over all measured rounds: every callback must bring one
+    events_expected: int
+    events_received: int
+    events_lost: int
+    #: answers that were not 200 (or no answer), all targets and rounds
+    not_200: int
+
+    @classmethod
+    def of(
+        cls,
+        gateway: str,
+        method: str,
+        arguments: argparse.Namespace,
+        rates: Mapping[str, list[float]],
+        *,
+        events: tuple[int, int],
+        not_200: int,
+    ) -> Ingestion:
+        """The summary of the rounds' ``rates`` (callbacks/s per target) and events counted."""
+        texto, noop, bare = (statistics.median(rates[name]) for name in (TEXTO, HA_NOOP, BARE))
+        expected, received = events
+        return cls(
+            gateway=gateway,
+            method=method,
+            callbacks=arguments.callbacks,
+            concurrency=arguments.callback_concurrency,
+            rounds=arguments.rounds,
+            texto_per_s=texto,
+            ha_noop_per_s=noop,
+            bare_per_s=bare,
+            texto_us_per_call=1e6 / texto,
+            ha_noop_us_per_call=1e6 / noop,
+            bare_us_per_call=1e6 / bare,
+            bare_over_texto=bare / texto,
+            ha_noop_over_texto=noop / texto,
+            texto_rounds_per_s=list(rates[TEXTO]),
+            ha_noop_rounds_per_s=list(rates[HA_NOOP]),
+            bare_rounds_per_s=list(rates[BARE]),
+            events_expected=expected,
+            events_received=received,
+            events_lost=expected - received,
+            not_200=not_200,
+        )
+
+
+@dataclass(frozen=True)
+class WebhookTargets:
+    """Where the callbacks go: Texto's webhook per gateway, and the two baselines."""
+
+    texto: Mapping[str, str]
+    ha_noop: str
+    bare: str
+
+
+TEXTO, HA_NOOP, BARE = "Texto", "HA no-op webhook", "bare aiohttp"
+CALLBACK_BUILDERS: Mapping[str, Callable[[int, str], Callbacks]] = {
+    "AllMySMS": allmysms_callbacks,
+    "smsmode": smsmode_callbacks,
+    "123-SMS": sms123_callbacks,
+}
+
+
+async def webhook_ingestion(
+    hass: HomeAssistant,
+    entries: tuple[ConfigEntry, ConfigEntry, ConfigEntry],
+    arguments: argparse.Namespace,
+    *,
+    profiler: cProfile.Profile | None = None,
+) -> list[Ingestion]:
+    """Post each gateway's callbacks to Texto's webhook, to a no-op HA webhook, to bare aiohttp.
+
+    The three targets of a gateway alternate, round by round, in a rotating order; Texto's
+    events are counted after each of its rounds (all must have arrived).
+    """
+    assert hass.config.api is not None
+    ha_url = f"http://127.0.0.1:{hass.config.api.port}"
+    runner, bare_url = await bare_aiohttp_server()
+    counter = EventCounter(hass)
+    targets = WebhookTargets(
+        texto={
+            name: ha_url + WEBHOOK_PATH.format(webhook_id=entry.data[CONF_WEBHOOK_ID])
+            for name, entry in zip(CALLBACK_BUILDERS, entries, strict=True)
+        },
+        ha_noop=ha_url + WEBHOOK_PATH.format(webhook_id=register_noop_webhook(hass)),
+        bare=bare_url + WEBHOOK_PATH.format(webhook_id="baseline"),
+    )
+    concurrency = arguments.callback_concurrency
+    try:
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=concurrency)
+        ) as session:
+            return [
+                await _ingest(
+                    hass,
+                    session=session,
+                    counter=counter,
+                    targets=targets,
+                    gateway=gateway,
+                    entry=entry,
+                    arguments=arguments,
+                    profiler=profiler,
+                )
+                for gateway, entry in zip(CALLBACK_BUILDERS, entries, strict=True)
+            ]
+    finally:
+        counter.close()
+        await runner.cleanup()
+
+
+async def _ingest(
+    hass: HomeAssistant,
+    *,
+    session: aiohttp.ClientSession,
+    counter: EventCounter,
+    targets: WebhookTargets,
+    gateway: str,
+    entry: ConfigEntry,
+    arguments: argparse.Namespace,
+    profiler: cProfile.Profile | None,
+) -> Ingestion:
+    build = CALLBACK_BUILDERS[gateway]
+    count, concurrency, rounds = (
+        arguments.callbacks,
+        arguments.callback_concurrency,
+        arguments.rounds,
+    )
+    urls = {TEXTO: targets.texto[gateway], HA_NOOP: targets.ha_noop, BARE: targets.bare}
+    rates: dict[str, list[float]] = {name: [] for name in urls}
+    not_200 = expected = received = 0
+    # one unmeasured batch to each target: connections open, code warm, and the numbers
+    # parsed once - as the sends that precede real reports already did
+    warm_up = build(count, "w")
+    for url in urls.values():
+        not_200 += (
+            await post_all(session, warm_up.method, prepare(url, warm_up), concurrency)
+        ).not_200
+    for round_number in range(rounds):
+        # ids of its own each round: Texto must take every call as new
+        callbacks = build(count, f"r{round_number}")
+        order = list(urls)
+        order = order[round_number % len(order) :] + order[: round_number % len(order)]
+        for name in order:
+            calls = prepare(urls[name], callbacks)
+            before = counter.counts[entry.entry_id]
+            if profiler is not None and name == TEXTO:
+                profiler.enable()
+            posted = await post_all(session, callbacks.method, calls, concurrency)
+            if profiler is not None:
+                profiler.disable()
+            rates[name].append(count / posted.seconds)
+            not_200 += posted.not_200
+            if name == TEXTO:
+                await hass.async_block_till_done()
+                expected += count
+                received += counter.counts[entry.entry_id] - before
+    return Ingestion.of(
+        gateway,
+        callbacks.method,
+        arguments,
+        rates,
+        events=(expected, received),
+        not_200=not_200,
+    )
+
+
 # --- the run ------------------------------------------------------------------------------------
 
 
@@ -398,6 +846,7 @@ class Report:
 
     notify: list[Comparison]
     bulk: list[BulkSend]
+    webhook: list[Ingestion]
 
 
 async def run(arguments: argparse.Namespace) -> Report:
@@ -409,6 +858,7 @@ async def run(arguments: argparse.Namespace) -> Report:
     for sim in sims:
         await sim.start()
     profiler = cProfile.Profile() if arguments.profile else None
+    webhook_profiler = cProfile.Profile() if arguments.profile_webhook else None
     with tempfile.TemporaryDirectory(prefix="texto-benchmark-") as config_dir:
         hass = await start_home_assistant(Path(config_dir))
         try:
@@ -440,13 +890,16 @@ async def run(arguments: argparse.Namespace) -> Report:
                     )
                 )
             bulk = await bulk_sends(hass, sims, entries, arguments.recipients)
+            ingestion = await webhook_ingestion(hass, entries, arguments, profiler=webhook_profiler)
         finally:
             await hass.async_stop()
             for sim in sims:
                 await sim.stop()
     if profiler is not None:
         profiler.dump_stats(arguments.profile)
-    return Report(notify=notify, bulk=bulk)
+    if webhook_profiler is not None:
+        webhook_profiler.dump_stats(arguments.profile_webhook)
+    return Report(notify=notify, bulk=bulk, webhook=ingestion)
 
 
 def _allmysms_data(sim: AllMySmsSimulator) -> dict[str, Any]:
@@ -492,7 +945,68 @@ def table(report: Report) -> str:
             f"{bulk.wall_ms:>10.1f}{bulk.send_requests:>9}{bulk.all_requests:>8}{in_flight:>14}"
         )
     lines.append("  (all req: send requests plus the balance refresh each send asks for)")
+    if report.webhook:
+        lines += ["", *_ingestion_lines(report.webhook)]
     return "\n".join(lines)
+
+
+def _ingestion_lines(ingestions: list[Ingestion]) -> list[str]:
+    first = ingestions[0]
+    lines = [
+        f"webhook ingestion: {first.callbacks} distinct callbacks per gateway, "
+        f"{first.concurrency} in flight, median of {first.rounds} interleaved rounds",
+        f"  {'gateway':9}{'method':>7}{'target':>18}{'callbacks/s':>13}{'us/call':>9}"
+        f"{'vs Texto':>10}   rounds (callbacks/s)",
+    ]
+    for ingestion in ingestions:
+        for target, per_s, us, rounds in (
+            (
+                TEXTO,
+                ingestion.texto_per_s,
+                ingestion.texto_us_per_call,
+                ingestion.texto_rounds_per_s,
+            ),
+            (
+                HA_NOOP,
+                ingestion.ha_noop_per_s,
+                ingestion.ha_noop_us_per_call,
+                ingestion.ha_noop_rounds_per_s,
+            ),
+            (BARE, ingestion.bare_per_s, ingestion.bare_us_per_call, ingestion.bare_rounds_per_s),
+        ):
+            shown = " ".join(f"{rate:.0f}" for rate in rounds)
+            lines.append(
+                f"  {ingestion.gateway:9}{ingestion.method:>7}{target:>18}{per_s:>13.0f}"
+                f"{us:>9.0f}{per_s / ingestion.texto_per_s:>9.2f}x   {shown}"
+            )
+        verdict = (
+            "all arrived"
+            if not ingestion.events_lost
+            else (f"*** {ingestion.events_lost} LOST ***")
+        )
+        lines.append(
+            f"  {'':9}events {ingestion.events_received}/{ingestion.events_expected} "
+            f"({verdict}), answers not 200: {ingestion.not_200}"
+        )
+    lines.append(
+        "  (vs Texto: the target's callbacks/s over Texto's; us/call: wall time per callback -"
+        " client and servers share one event loop, so the differences are what each layer adds)"
+    )
+    return lines
+
+
+def failures(report: Report) -> list[str]:
+    """What went wrong in the run: callbacks without their event, answers that were not 200."""
+    found = []
+    for ingestion in report.webhook:
+        if ingestion.events_lost:
+            found.append(
+                f"{ingestion.gateway}: {ingestion.events_lost} of {ingestion.events_expected} "
+                "callbacks brought no event"
+            )
+        if ingestion.not_200:
+            found.append(f"{ingestion.gateway}: {ingestion.not_200} answers were not 200")
+    return found
 
 
 def _comparison_lines(comparison: Comparison) -> list[str]:
@@ -517,7 +1031,11 @@ def _timing_line(name: str, timing: Timing) -> str:
 
 def as_json(report: Report) -> str:
     """The figures as JSON."""
-    document: Mapping[str, Any] = {**asdict(report), "target_ratio": TARGET_RATIO}
+    document: Mapping[str, Any] = {
+        **asdict(report),
+        "target_ratio": TARGET_RATIO,
+        "failures": failures(report),
+    }
     return json.dumps(document, indent=2)
 
 
@@ -535,13 +1053,30 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--latency-requests", type=int, default=100, help="timed calls of that comparison"
     )
+    parser.add_argument(
+        "--callbacks", type=int, default=CALLBACKS, help="webhook callbacks per gateway and round"
+    )
+    parser.add_argument(
+        "--callback-concurrency",
+        type=int,
+        default=CALLBACK_CONCURRENCY,
+        help="webhook callbacks in flight at once",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=WEBHOOK_ROUNDS, help="interleaved webhook rounds (median)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the notify calls to FILE")
+    parser.add_argument(
+        "--profile-webhook", metavar="FILE", help="cProfile Texto's webhook rounds to FILE"
+    )
     arguments = parser.parse_args()
     if min(arguments.requests, arguments.latency_requests) < 2:
         parser.error("--requests and --latency-requests must be at least 2")
     if arguments.recipients < 1 or arguments.batch < 1:
         parser.error("--recipients and --batch must be at least 1")
+    if min(arguments.callbacks, arguments.callback_concurrency, arguments.rounds) < 1:
+        parser.error("--callbacks, --callback-concurrency and --rounds must be at least 1")
     return arguments
 
 
@@ -553,6 +1088,10 @@ def main() -> None:
     asyncio.set_event_loop_policy(HassEventLoopPolicy(False))
     report = asyncio.run(run(arguments))
     print(as_json(report) if arguments.json else table(report))
+    if problems := failures(report):
+        for problem in problems:
+            print(f"FAILED: {problem}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
