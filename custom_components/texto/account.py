@@ -273,12 +273,25 @@ class TextoAccount:
     # --- sending -----------------------------------------------------------------------------
 
     async def send(self, request: SendRequest) -> SendResult:
-        """Send ``request`` by the entry's route; raise a translated error on failure."""
+        """Send ``request`` by the entry's route; raise a translated error on failure.
+
+        A request the route refuses before sending (bad number, text too long ...) raises
+        without touching ``last_status``: nothing was attempted.
+        """
+        try:
+            self._first_route().prepare(request)
+        except GatewayError as err:
+            raise_translated(err, request)
         self._set_last(LastSend(SendState.SENDING, recipients=len(request.recipients)))
         try:
             result = await self._send_by_route(request)
         except GatewayError as err:
             self._record_failure(request, err)
+            if isinstance(err, PartialSendError):
+                # the accepted part's reports must find their send
+                await self.sent_log.async_record(
+                    err.result, replies_allowed=request.replies_allowed
+                )
             raise_translated(err, request)
         self._record_success(result)
         await self.sent_log.async_record(result, replies_allowed=request.replies_allowed)
@@ -287,10 +300,17 @@ class TextoAccount:
         await self.coordinator.async_request_refresh()
         return result
 
+    def _first_route(self) -> Gateway:
+        """The gateway a send tries first."""
+        if self._route_is_email():
+            assert self.mail2sms is not None
+            return self.mail2sms
+        return self.gateway
+
     async def _send_by_route(self, request: SendRequest) -> SendResult:
         route = self.entry.options.get(CONF_ROUTE, ROUTE_API)
-        if route == ROUTE_EMAIL and self.mail2sms is not None:
-            return await self.mail2sms.send(request)
+        if self._route_is_email():
+            return await self._first_route().send(request)
         try:
             return await self.gateway.send(request)
         except TemporarilyUnavailableError:
@@ -337,7 +357,8 @@ class TextoAccount:
             self.entry.async_start_reauth(self.hass)
         message_id = None
         if isinstance(err, PartialSendError):
-            # what was accepted is billed and sent, whatever happened to the rest
+            # what was accepted is billed and sent, whatever happened to the rest (its
+            # reports do not turn this failed send into a delivered one: no `accepted`)
             self.sent_parts += err.result.billed_parts
             message_id = err.result.message_id
         state = SendState.UNKNOWN if err.outcome is Outcome.UNKNOWN else SendState.FAILED
@@ -352,10 +373,8 @@ class TextoAccount:
 
     async def estimate(self, request: SendRequest) -> Estimate:
         """What ``request`` would cost, sending nothing."""
-        gateway = self.mail2sms if self._route_is_email() else self.gateway
-        assert gateway is not None
         try:
-            return await gateway.estimate(request)
+            return await self._first_route().estimate(request)
         except GatewayError as err:
             raise_translated(err, request)
 

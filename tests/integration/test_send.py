@@ -582,3 +582,31 @@ async def test_smsmode_replies_allowed_needs_gsm7(
 
     assert raised.value.translation_key == "replies_need_gsm7"
     assert smsmode_sim.messages == []
+
+
+async def test_refused_input_leaves_last_status_alone(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Première")
+
+    with pytest.raises(ServiceValidationError):
+        await send_sms(hass, entry.entry_id, recipients=["not a number"], message="x")
+
+    # nothing was attempted: the last send is still the one that went out
+    assert hass.states.get("sensor.allmysms_demo_last_status").state == "sent"
+
+
+async def test_a_partial_send_is_still_recognised_by_its_reports(
+    hass: HomeAssistant, sms123_sim: Sms123Simulator
+) -> None:
+    entry = await set_up(hass, sms123_entry(sms123_sim))
+    sms123_sim.technical_errors = 1
+
+    with pytest.raises(HomeAssistantError):
+        await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="x")
+
+    [accepted] = sms123_sim.messages
+    sent = entry.runtime_data.sent_log.by_recipient_id(accepted.reference)
+    assert sent is not None
+    assert sent.recipients == (f"+{accepted.number}",)
