@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -25,6 +24,7 @@ from .const import (
     ROUTE_API,
     ROUTE_API_THEN_EMAIL,
     ROUTE_EMAIL,
+    SendState,
 )
 from .coordinator import BalanceCoordinator
 from .errors import raise_translated, validation_error
@@ -52,19 +52,6 @@ from .scheduled import ScheduledSends, scheduled_store
 from .sent_log import SAVE_DELAY, SentLog, sent_log_store
 
 type TextoConfigEntry = ConfigEntry[TextoAccount]
-
-
-class SendState(StrEnum):
-    """The words ``last_status`` and the responses use for a send."""
-
-    QUEUED = "queued"
-    SENDING = "sending"
-    SCHEDULED = "scheduled"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-    EXPIRED = "expired"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .account import SendState, TextoConfigEntry, delivery_counts
+from .account import TextoConfigEntry, delivery_counts
+from .const import SendState
 from .coordinator import BalanceCoordinator
 from .entity import TextoAccountEntity
 from .gateway.models import Balance, Provider
