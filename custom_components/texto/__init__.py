@@ -16,11 +16,13 @@ from .coordinator import BalanceCoordinator
 from .entity import account_device
 from .inbox import seen_store
 from .issues import async_check_credit, async_clear_issues
+from .outbox import outbox_store
 from .polling import async_start_polling
 from .routes import create_gateway, create_mail2sms
 from .scheduled import scheduled_store
 from .sent_log import sent_log_store
 from .services import async_setup_services
+from .spending import spending_store
 from .webhook import async_remove_cloudhook, async_setup_webhook
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -58,6 +60,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> boo
     dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **account_device(entry))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await async_setup_webhook(hass, entry)
+    # what a previous run left in the outbox goes out now (the sensors already follow it);
+    # unloading stops the workers and writes what still waits
+    account.outbox.async_start()
+    entry.async_on_unload(account.outbox.async_stop)
     entry.async_on_unload(async_start_polling(hass, entry))
     # Options and subentries change entities and routes: reload to apply them.
     entry.async_on_unload(entry.add_update_listener(_async_reload))
@@ -93,5 +99,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> No
     await sent_log_store(hass, entry.entry_id).async_remove()
     await last_send_store(hass, entry.entry_id).async_remove()
     await seen_store(hass, entry.entry_id).async_remove()
+    await outbox_store(hass, entry.entry_id).async_remove()
+    await spending_store(hass, entry.entry_id).async_remove()
     async_clear_issues(hass, entry)
     await async_remove_cloudhook(hass, entry)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
+from typing import Any, NoReturn
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -21,50 +20,33 @@ from .const import (
     CONF_STOP_MENTION,
     CONF_TEXT_POLICY,
     DOMAIN,
+    FALLBACK_MAIL2SMS,
     MESSAGE_CLASS_REPLIES,
-    ROUTE_API,
-    ROUTE_API_THEN_EMAIL,
     ROUTE_EMAIL,
+    SendState,
 )
 from .coordinator import BalanceCoordinator
-from .errors import raise_translated, validation_error
+from .errors import gateway_error, raise_translated, validation_error
 from .gateway.base import Gateway
-from .gateway.errors import (
-    AuthenticationError,
-    GatewayError,
-    Outcome,
-    PartialSendError,
-    TemporarilyUnavailableError,
-)
+from .gateway.errors import GatewayError
 from .gateway.mail2sms import Mail2SmsGateway
 from .gateway.models import (
     DeliveryStatus,
     Estimate,
+    PreparedSend,
     Provider,
     SendRequest,
     SendResult,
-    SendStatus,
     StopMention,
     TextPolicy,
 )
 from .inbox import DeliveryReportData, Inbox
+from .outbox import LOST_STATES, Outbox, OutboxItem, status_of
 from .scheduled import ScheduledSends, scheduled_store
 from .sent_log import SAVE_DELAY, SentLog, sent_log_store
+from .spending import SpendingGuard
 
 type TextoConfigEntry = ConfigEntry[TextoAccount]
-
-
-class SendState(StrEnum):
-    """The words ``last_status`` and the responses use for a send."""
-
-    QUEUED = "queued"
-    SENDING = "sending"
-    SCHEDULED = "scheduled"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-    EXPIRED = "expired"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +65,10 @@ class LastSend:
     accepted: tuple[str, ...] = ()
     #: the latest delivery status reported for each accepted number
     reports: Mapping[str, DeliveryStatus] = field(default_factory=dict)
+    #: the outbox item of this send
+    outbox_id: str | None = None
+    #: what carried it: the entry id, or "mail2sms"
+    route: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The stored form."""
@@ -96,6 +82,8 @@ class LastSend:
             "at": self.at.isoformat(),
             "accepted": list(self.accepted),
             "reports": {number: str(status) for number, status in self.reports.items()},
+            "outbox_id": self.outbox_id,
+            "route": self.route,
         }
 
     @classmethod
@@ -111,6 +99,9 @@ class LastSend:
             at=datetime.fromisoformat(data["at"]),
             accepted=tuple(data["accepted"]),
             reports={number: DeliveryStatus(status) for number, status in data["reports"].items()},
+            # stored before the outbox existed: neither
+            outbox_id=data.get("outbox_id"),
+            route=data.get("route"),
         )
 
 
@@ -145,25 +136,37 @@ def state_after_reports(last: LastSend) -> SendState:
     return SendState.SENT
 
 
-def status_of(result: SendResult) -> SendState:
-    """The Texto state of an accepted send."""
-    if result.status is SendStatus.SCHEDULED or result.send_at is not None:
-        return SendState.SCHEDULED
-    return SendState.SENT
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """What a send became by the time its caller got the answer."""
+
+    item: OutboxItem
+    #: the request as the first route validated it (recipients, text, parts)
+    prepared: PreparedSend
 
 
-def response_of(result: SendResult) -> dict[str, Any]:
-    """The response data of the send actions."""
+def response_of(outcome: SendOutcome) -> dict[str, Any]:
+    """The response data of the send actions.
+
+    A send still in the outbox (``queued``, ``sending``) has no message id yet: its
+    recipients, text and parts are those validated at submission.
+    """
+    item, result = outcome.item, outcome.item.result
+    message = outcome.prepared.message if result is None else result.message
     return {
-        "message_id": result.message_id,
-        "recipients": list(result.recipients),
-        "invalid_recipients": list(result.invalid_recipients),
-        "parts": result.message.parts,
-        "billed_parts": result.billed_parts,
-        "encoding": str(result.message.encoding),
-        "text": result.message.text,
-        "credits_used": result.credits_used,
-        "status": str(status_of(result)),
+        "message_id": None if result is None else result.message_id,
+        "recipients": list(outcome.prepared.recipients if result is None else result.recipients),
+        "invalid_recipients": [] if result is None else list(result.invalid_recipients),
+        "parts": message.parts,
+        "billed_parts": None if result is None else result.billed_parts,
+        "encoding": str(message.encoding),
+        "text": message.text,
+        "credits_used": None if result is None else result.credits_used,
+        # still in the outbox, whether or not an attempt is under way: queued
+        "status": str(item.state if item.final else SendState.QUEUED),
+        "outbox_id": item.outbox_id,
+        # nothing carried it yet while it waits (an attempt under way names its route early)
+        "route": item.route if item.final else None,
     }
 
 
@@ -194,6 +197,12 @@ class TextoAccount:
         #: billed parts sent since the sensor started counting (restored by the sensor)
         self.sent_parts = 0
         self._listeners: list[Callable[[], None]] = []
+        self.spending = SpendingGuard(hass, entry)
+        self.outbox = Outbox(hass, self)
+        #: the outbox item ``last_status`` follows: the latest send
+        self._latest_outbox_id: str | None = None
+        #: parts the spending guard holds for each send not settled yet
+        self._holds: dict[str, int] = {}
 
     async def async_load(self) -> None:
         """Read what the account stored: scheduled sends, recent sends, seen reports."""
@@ -202,6 +211,9 @@ class TextoAccount:
         await self.inbox.async_load()
         if stored := await self._last_send_store.async_load():
             self.last_send = LastSend.from_dict(stored)
+            self._latest_outbox_id = self.last_send.outbox_id
+        await self.spending.async_load()
+        await self.outbox.async_load()
         # an entry reloads within seconds: what the next account reads must be on disk
         self.entry.async_on_unload(self._async_flush)
 
@@ -215,16 +227,21 @@ class TextoAccount:
 
     @callback
     def async_add_listener(self, update: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call ``update`` whenever the last send or the sent parts change."""
+        """Call ``update`` whenever the last send, the sent parts or the outbox change."""
         self._listeners.append(update)
         return lambda: self._listeners.remove(update)
+
+    @callback
+    def async_notify_listeners(self) -> None:
+        """Tell the sensors that the account's sends or its outbox changed."""
+        for update in list(self._listeners):
+            update()
 
     @callback
     def _set_last(self, last: LastSend) -> None:
         self.last_send = last
         self._last_send_store.async_delay_save(last.as_dict, SAVE_DELAY)
-        for update in list(self._listeners):
-            update()
+        self.async_notify_listeners()
 
     # --- building requests -----------------------------------------------------------------
 
@@ -272,33 +289,40 @@ class TextoAccount:
 
     # --- sending -----------------------------------------------------------------------------
 
-    async def send(self, request: SendRequest) -> SendResult:
-        """Send ``request`` by the entry's route; raise a translated error on failure.
+    async def send(self, request: SendRequest, *, wait: bool = True) -> SendOutcome:
+        """Put ``request`` in the outbox; with ``wait``, return once it is final or queued.
 
-        A request the route refuses before sending (bad number, text too long ...) raises
-        without touching ``last_status``: nothing was attempted.
+        A request the route refuses before sending (bad number, text too long ...) or the
+        spending guard refuses raises without touching ``last_status``: nothing is queued.
+        With ``wait``, a send that finally fails raises its translated error, as it always
+        did; one still waiting after the outbox's wait limit returns ``queued`` and goes on.
         """
         try:
-            self._first_route().prepare(request)
+            prepared = self._first_route().prepare(request)
         except GatewayError as err:
             raise_translated(err, request)
-        self._set_last(LastSend(SendState.SENDING, recipients=len(request.recipients)))
+        parts = prepared.message.parts * len(prepared.recipients)
+        self.spending.check(parts)
         try:
-            result = await self._send_by_route(request)
-        except GatewayError as err:
-            self._record_failure(request, err)
-            if isinstance(err, PartialSendError):
-                # the accepted part's reports must find their send
-                await self.sent_log.async_record(
-                    err.result, replies_allowed=request.replies_allowed
-                )
-            raise_translated(err, request)
-        self._record_success(result)
-        await self.sent_log.async_record(result, replies_allowed=request.replies_allowed)
-        if status_of(result) is SendState.SCHEDULED:
-            await self.scheduled.async_add(result)
-        await self.coordinator.async_request_refresh()
-        return result
+            # the numbers as validated (E.164): what the outbox keeps and the events show
+            item = await self.outbox.async_submit(replace(request, recipients=prepared.recipients))
+        except BaseException:
+            self.spending.release(parts)
+            raise
+        self._holds[item.outbox_id] = parts
+        if wait:
+            await self.outbox.async_wait(item)
+        if item.state in LOST_STATES:
+            self._raise_final(item)
+        return SendOutcome(item, prepared)
+
+    def _raise_final(self, item: OutboxItem) -> NoReturn:
+        if item.state is SendState.EXPIRED:
+            minutes = int(self.outbox.max_age.total_seconds() // 60)
+            raise gateway_error("send_expired", minutes=minutes)
+        if item.error is not None:
+            raise_translated(item.error, item.request)
+        raise gateway_error("outcome_unknown")
 
     def _first_route(self) -> Gateway:
         """The gateway a send tries first."""
@@ -307,30 +331,79 @@ class TextoAccount:
             return self.mail2sms
         return self.gateway
 
-    async def _send_by_route(self, request: SendRequest) -> SendResult:
-        route = self.entry.options.get(CONF_ROUTE, ROUTE_API)
-        if self._route_is_email():
-            return await self._first_route().send(request)
-        try:
-            return await self.gateway.send(request)
-        except TemporarilyUnavailableError:
-            # nothing was sent: e-mail is a safe second way when the API cannot be reached
-            if route != ROUTE_API_THEN_EMAIL or self.mail2sms is None:
-                raise
-            return await self.mail2sms.send(request)
+    def _carrier(self, route: str | None) -> TextoAccount:
+        """The account whose gateway carried a send: this one, or its fallback account."""
+        if route is None or route in (self.entry.entry_id, FALLBACK_MAIL2SMS):
+            return self
+        entry: TextoConfigEntry | None = self.hass.config_entries.async_get_entry(route)
+        if entry is None or entry.domain != DOMAIN or not hasattr(entry, "runtime_data"):
+            return self
+        return entry.runtime_data
+
+    async def async_record_accepted(
+        self, item: OutboxItem, result: SendResult, route: str | None
+    ) -> None:
+        """Record what a gateway accepted (a send, or the accepted part of a partial one).
+
+        The account that carried it counts the parts and keeps the send: its delivery
+        reports and replies come back to that account.
+        """
+        held = self._holds.get(item.outbox_id, 0)
+        settled = min(held, result.billed_parts)
+        self._holds[item.outbox_id] = held - settled
+        carrier = self._carrier(route)
+        carrier.sent_parts += result.billed_parts
+        if carrier is self:
+            self.spending.record(result.billed_parts, held=settled)
+        else:
+            # billed to the fallback account; the hold was this account's
+            self.spending.release(settled)
+            carrier.spending.record(result.billed_parts, held=0)
+        await carrier.sent_log.async_record(result, replies_allowed=item.request.replies_allowed)
+        if status_of(result) is SendState.SCHEDULED:
+            await carrier.scheduled.async_add(result)
+        await carrier.coordinator.async_request_refresh()
+        carrier.async_notify_listeners()
 
     @callback
-    def _record_success(self, result: SendResult) -> None:
-        self.sent_parts += result.billed_parts
-        self._set_last(
-            LastSend(
-                status_of(result),
+    def async_item_submitted(self, item: OutboxItem) -> None:
+        """A new send entered the outbox: ``last_status`` follows it from now on."""
+        self._latest_outbox_id = item.outbox_id
+        self.async_item_changed(item)
+
+    @callback
+    def async_item_changed(self, item: OutboxItem) -> None:
+        """Follow an outbox item: ``last_status`` shows the latest send's state."""
+        if item.final and (held := self._holds.pop(item.outbox_id, 0)):
+            self.spending.release(held)
+        if item.outbox_id == self._latest_outbox_id:
+            self._set_last(self._last_of(item))
+        else:
+            self.async_notify_listeners()
+
+    @staticmethod
+    def _last_of(item: OutboxItem) -> LastSend:
+        result = item.result
+        route = item.route if item.final else None
+        common: dict[str, Any] = {"outbox_id": item.outbox_id, "route": route}
+        if result is not None and item.state in (SendState.SENT, SendState.SCHEDULED):
+            return LastSend(
+                item.state,
                 message_id=result.message_id,
                 recipients=len(result.recipients),
                 parts=result.message.parts,
                 billed_parts=result.billed_parts,
                 accepted=result.recipients,
+                **common,
             )
+        # a partial send's accepted part does not turn a failure into a delivery: no
+        # `accepted`, its reports are not counted here
+        return LastSend(
+            item.state,
+            message_id=None if result is None else result.message_id,
+            recipients=len(item.request.recipients),
+            error=item.reason if item.final else None,
+            **common,
         )
 
     @callback
@@ -350,26 +423,6 @@ class TextoAccount:
             return  # reports can arrive out of order
         updated = replace(last, reports={**last.reports, number: status}, at=dt_util.utcnow())
         self._set_last(replace(updated, state=state_after_reports(updated)))
-
-    @callback
-    def _record_failure(self, request: SendRequest, err: GatewayError) -> None:
-        if isinstance(err, AuthenticationError):
-            self.entry.async_start_reauth(self.hass)
-        message_id = None
-        if isinstance(err, PartialSendError):
-            # what was accepted is billed and sent, whatever happened to the rest (its
-            # reports do not turn this failed send into a delivered one: no `accepted`)
-            self.sent_parts += err.result.billed_parts
-            message_id = err.result.message_id
-        state = SendState.UNKNOWN if err.outcome is Outcome.UNKNOWN else SendState.FAILED
-        self._set_last(
-            LastSend(
-                state,
-                message_id=message_id,
-                recipients=len(request.recipients),
-                error=type(err).__name__,
-            )
-        )
 
     async def estimate(self, request: SendRequest) -> Estimate:
         """What ``request`` would cost, sending nothing."""

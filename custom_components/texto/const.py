@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 from typing import Final
 
 DOMAIN: Final = "texto"
@@ -69,7 +70,31 @@ RECEIVE_BOTH: Final = "both"
 EVENT_SMS_RECEIVED: Final = "texto_sms_received"
 EVENT_DELIVERY_REPORT: Final = "texto_delivery_report"
 
+# --- the outbox: delivery guarantee, failover, spending guard -------------------------------
+CONF_MAX_AGE: Final = "max_age"
+CONF_FALLBACK: Final = "fallback"
+CONF_DAILY_PARTS_CAP: Final = "daily_parts_cap"
+#: the fallback value naming Mail2SMS (the others are Texto config entry ids)
+FALLBACK_MAIL2SMS: Final = "mail2sms"
+DEFAULT_MAX_AGE: Final = timedelta(hours=1)
+
+ATTR_WAIT: Final = "wait"
+EVENT_SEND_FAILED: Final = "texto_send_failed"
+
 # --- polling -------------------------------------------------------------------------------
 BALANCE_INTERVAL: Final = timedelta(minutes=30)
 
 DEFAULT_LOW_CREDIT_THRESHOLD: Final = 0.0
+
+
+class SendState(StrEnum):
+    """The words ``last_status`` and the responses use for a send."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"

@@ -39,7 +39,7 @@ TO_REDACT = {
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: TextoConfigEntry
 ) -> dict[str, Any]:
-    """The entry's settings (redacted), balance, capabilities and last send."""
+    """The entry's settings (redacted), balance, capabilities, last send and outbox."""
     account = entry.runtime_data
     balance = account.coordinator.data
     last = account.last_send
@@ -67,4 +67,6 @@ async def async_get_config_entry_diagnostics(
         "receive_mode": receive_mode(hass, entry),
         "callback_url_available": account.callback_url() is not None,
         "scheduled_sends": len(account.scheduled),
+        # counts only: the items hold numbers and texts
+        "outbox": {"waiting": account.outbox.waiting, "by_status": account.outbox.counts()},
     }

@@ -1,16 +1,22 @@
-"""Repair issues the user can act on: credit running low or exhausted."""
+"""Repair issues the user can act on: credit running low or exhausted, the daily cap reached."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .account import TextoConfigEntry
 from .const import CONF_LOW_CREDIT_THRESHOLD, DOMAIN
 from .gateway.models import Balance
 
+if TYPE_CHECKING:
+    # the account module uses these issues (through the spending guard): no import cycle
+    from .account import TextoConfigEntry
+
 _LOW = "low_credit"
 _EXHAUSTED = "credit_exhausted"
+_SPENDING_CAP = "spending_cap"
 
 
 def _issue_id(entry: TextoConfigEntry, kind: str) -> str:
@@ -48,7 +54,29 @@ def async_check_credit(hass: HomeAssistant, entry: TextoConfigEntry, balance: Ba
 
 
 @callback
+def async_raise_spending_cap(
+    hass: HomeAssistant, entry: TextoConfigEntry, *, cap: int, used: int
+) -> None:
+    """Say that a send was refused: today's billed parts reached the daily cap."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _issue_id(entry, _SPENDING_CAP),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=_SPENDING_CAP,
+        translation_placeholders={"account": entry.title, "cap": str(cap), "used": str(used)},
+    )
+
+
+@callback
+def async_clear_spending_cap(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+    """Withdraw the daily-cap issue (a new day, or the cap raised or removed)."""
+    ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, _SPENDING_CAP))
+
+
+@callback
 def async_clear_issues(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
     """Remove the entry's issues (the entry is removed)."""
-    for kind in (_EXHAUSTED, _LOW):
+    for kind in (_EXHAUSTED, _LOW, _SPENDING_CAP):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, kind))

@@ -13,8 +13,9 @@ from .account import TextoConfigEntry, response_of
 from .const import CONF_PHONE_NUMBER, SUBENTRY_TYPE_RECIPIENT
 from .entity import recipient_device
 
-# One send at a time per account: each costs money and must not race the others.
-PARALLEL_UPDATES = 1
+# No limit here: every send goes through the account's outbox, which bounds the attempts
+# running at once (a caller waiting for a slow gateway must not hold up the others).
+PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
@@ -47,18 +48,24 @@ class RecipientNotifyEntity(NotifyEntity):
 
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:
-        """Send ``message`` (after ``title`` on its own line, when given)."""
+        """Send ``message`` (after ``title`` on its own line, when given).
+
+        Waits like the actions' default ``wait``: a final failure raises.
+        """
         text = f"{title}\n{message}" if title else message
         await self.account.send(self.account.build_request([self.phone_number], text))
 
-    async def async_send_sms(self, message: str, **options: Any) -> dict[str, Any]:
+    async def async_send_sms(
+        self, message: str, *, wait: bool = True, **options: Any
+    ) -> dict[str, Any]:
         """The ``texto.send_message`` action: an SMS with Texto's options, and its result.
 
         ``options`` are the action's optional fields (sender, send_at, max_parts,
-        text_policy, reference, flash, voice), already validated by its schema.
+        text_policy, reference, flash, voice), already validated by its schema; ``wait``
+        says whether to wait for the outcome (see the action).
         """
         request = self.account.build_request([self.phone_number], message, **options)
-        result = await self.account.send(request)
+        result = await self.account.send(request, wait=wait)
         # From HA 2026.4 a custom action records the notification itself (older: no such API).
         record = getattr(self, "_async_record_notification", None)
         if record is not None:

@@ -1,4 +1,4 @@
-"""Options flow of Texto: sending, receiving, and Mail2SMS and the route for AllMySMS."""
+"""Options flow of Texto: sending, delivery, receiving, and Mail2SMS and the route for AllMySMS."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -28,8 +32,11 @@ from homeassistant.util.ssl import client_context
 
 from .const import (
     CONF_ALLOW_INTERNAL_URL,
+    CONF_DAILY_PARTS_CAP,
     CONF_DEFAULT_SENDER,
+    CONF_FALLBACK,
     CONF_LOW_CREDIT_THRESHOLD,
+    CONF_MAX_AGE,
     CONF_MAX_PARTS,
     CONF_MESSAGE_CLASS,
     CONF_PROVIDER,
@@ -45,6 +52,9 @@ from .const import (
     CONF_TEXT_POLICY,
     CONF_WEBHOOK_ID,
     DEFAULT_LOW_CREDIT_THRESHOLD,
+    DEFAULT_MAX_AGE,
+    DOMAIN,
+    FALLBACK_MAIL2SMS,
     MESSAGE_CLASS_REPLIES,
     MESSAGE_CLASS_STANDARD,
     RECEIVE_BOTH,
@@ -99,6 +109,13 @@ SMTP_KEYS = (
     CONF_SMTP_SENDER,
 )
 RECEIVING_KEYS = (CONF_RECEIVE_MODE, CONF_ALLOW_INTERNAL_URL)
+DELIVERY_KEYS = (CONF_MAX_AGE, CONF_FALLBACK, CONF_DAILY_PARTS_CAP)
+#: minutes: a day at most (an alert a day late is no alert)
+MAX_AGE_LIMIT = 24 * 60
+DEFAULT_MAX_AGE_MINUTES = int(DEFAULT_MAX_AGE.total_seconds()) // 60
+DAILY_PARTS_CAP_LIMIT = 100_000
+#: the form's value for "no fallback" (stored as ""): a select option needs a translatable key
+FALLBACK_NONE = "none"
 ROUTES = [ROUTE_API, ROUTE_EMAIL, ROUTE_API_THEN_EMAIL]
 
 MAIL2SMS_SCHEMA = vol.Schema(
@@ -152,6 +169,41 @@ def _general_schema(provider: Provider) -> vol.Schema:
     return vol.Schema(fields)
 
 
+def _delivery_schema(fallbacks: list[SelectOptionDict]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_MAX_AGE, default=DEFAULT_MAX_AGE_MINUTES): vol.All(
+                NumberSelector(
+                    NumberSelectorConfig(
+                        min=1,
+                        max=MAX_AGE_LIMIT,
+                        step=1,
+                        unit_of_measurement="min",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Coerce(int),
+            ),
+            # labelled options: other accounts show their titles, the rest is translated
+            vol.Required(CONF_FALLBACK, default=FALLBACK_NONE): SelectSelector(
+                SelectSelectorConfig(
+                    options=fallbacks,
+                    translation_key=CONF_FALLBACK,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Required(CONF_DAILY_PARTS_CAP, default=0): vol.All(
+                NumberSelector(
+                    NumberSelectorConfig(
+                        min=0, max=DAILY_PARTS_CAP_LIMIT, step=1, mode=NumberSelectorMode.BOX
+                    )
+                ),
+                vol.Coerce(int),
+            ),
+        }
+    )
+
+
 def _receiving_schema(provider: Provider) -> vol.Schema:
     # 123-SMS has no API to read reports back: its webhook is the only way
     modes = (
@@ -178,11 +230,11 @@ class TextoOptionsFlow(OptionsFlow):
         return Provider(self.config_entry.data[CONF_PROVIDER])
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A menu: sending options, receiving, and Mail2SMS and the route for AllMySMS."""
+        """A menu: sending, delivery, receiving, and Mail2SMS and the route for AllMySMS."""
         if self._provider is Provider.ALLMYSMS:
-            menu = ["general", "mail2sms", "route", "receiving"]
+            menu = ["general", "mail2sms", "route", "delivery", "receiving"]
         else:
-            menu = ["general", "receiving"]
+            menu = ["general", "delivery", "receiving"]
         return self.async_show_menu(step_id="init", menu_options=menu)
 
     async def async_step_general(
@@ -245,6 +297,53 @@ class TextoOptionsFlow(OptionsFlow):
             ),
             errors=errors,
         )
+
+    async def async_step_delivery(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The outbox's maximum age, the fallback route and the daily cap on billed parts."""
+        fallbacks = self._fallback_options()
+        if user_input is not None:
+            fallback = user_input[CONF_FALLBACK]
+            values = {
+                CONF_MAX_AGE: user_input[CONF_MAX_AGE],
+                CONF_FALLBACK: "" if fallback == FALLBACK_NONE else fallback,
+                CONF_DAILY_PARTS_CAP: user_input[CONF_DAILY_PARTS_CAP],
+            }
+            return self._async_save(values, DELIVERY_KEYS)
+        options = self.config_entry.options
+        fallback = options.get(CONF_FALLBACK) or FALLBACK_NONE
+        if fallback not in {option["value"] for option in fallbacks}:
+            fallback = FALLBACK_NONE  # that account was removed, or Mail2SMS was
+        shown = {
+            CONF_MAX_AGE: options.get(CONF_MAX_AGE, DEFAULT_MAX_AGE_MINUTES),
+            CONF_FALLBACK: fallback,
+            CONF_DAILY_PARTS_CAP: options.get(CONF_DAILY_PARTS_CAP, 0),
+        }
+        return self.async_show_form(
+            step_id="delivery",
+            data_schema=self.add_suggested_values_to_schema(_delivery_schema(fallbacks), shown),
+        )
+
+    def _fallback_options(self) -> list[SelectOptionDict]:
+        """No fallback; Mail2SMS when this AllMySMS entry has it; every other Texto account.
+
+        An option labelled with its own value is translated (``selector.fallback``).
+        """
+        entry = self.config_entry
+        options = [SelectOptionDict(value=FALLBACK_NONE, label=FALLBACK_NONE)]
+        if self._provider is Provider.ALLMYSMS and entry.options.get(CONF_SMTP_HOST):
+            options.append(SelectOptionDict(value=FALLBACK_MAIL2SMS, label=FALLBACK_MAIL2SMS))
+        others = [
+            other
+            for other in self.hass.config_entries.async_entries(DOMAIN)
+            if other.entry_id != entry.entry_id and other.disabled_by is None
+        ]
+        options += [
+            SelectOptionDict(value=other.entry_id, label=other.title)
+            for other in sorted(others, key=lambda other: other.title.casefold())
+        ]
+        return options
 
     async def async_step_receiving(
         self, user_input: dict[str, Any] | None = None

@@ -1,4 +1,4 @@
-"""Sensors of a Texto account: balance, last send status, parts sent."""
+"""Sensors of a Texto account: balance, last send status, parts sent, the outbox."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .account import SendState, TextoConfigEntry, delivery_counts
+from .account import TextoConfigEntry, delivery_counts
+from .const import SendState
 from .coordinator import BalanceCoordinator
 from .entity import TextoAccountEntity
 from .gateway.models import Balance, Provider
@@ -69,7 +70,7 @@ async def async_setup_entry(
         for description in BALANCE_SENSORS
         if provider in description.providers
     ]
-    entities += [LastStatusSensor(entry), SentPartsSensor(entry)]
+    entities += [LastStatusSensor(entry), SentPartsSensor(entry), OutboxSensor(entry)]
     async_add_entities(entities)
 
 
@@ -131,7 +132,7 @@ class LastStatusSensor(_AccountListenerSensor):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Which message, its recipients and parts, the error if it failed.
+        """Which message, its recipients and parts, the error if it failed, its route.
 
         Also how many recipients the delivery reports say were delivered, failed, expired
         or are still pending.
@@ -150,6 +151,9 @@ class LastStatusSensor(_AccountListenerSensor):
             "billed_parts": last.billed_parts,
             "error": last.error,
             "updated_at": last.at.isoformat(),
+            # what carried it: this entry's id, "mail2sms", or the fallback entry's id
+            "route": last.route,
+            "outbox_id": last.outbox_id,
             **counts,
         }
 
@@ -182,3 +186,33 @@ class SentPartsSensor(_AccountListenerSensor, RestoreSensor):
     def native_value(self) -> int:
         """The parts billed so far."""
         return self.account.sent_parts
+
+
+class OutboxSensor(_AccountListenerSensor):
+    """Messages waiting in the outbox (queued or being sent), and how long the oldest has.
+
+    Polled too: the oldest message's age grows while nothing else changes.
+    """
+
+    _attr_should_poll = True
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, entry: TextoConfigEntry) -> None:
+        super().__init__(entry, "outbox")
+
+    @property
+    def native_value(self) -> int:
+        """Messages not final yet."""
+        return self.account.outbox.waiting
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The oldest waiting message's age in seconds, and the messages by state.
+
+        Final states count the recent messages the outbox still remembers.
+        """
+        age = self.account.outbox.oldest_age()
+        return {
+            "oldest_age": None if age is None else round(age),
+            **self.account.outbox.counts(),
+        }

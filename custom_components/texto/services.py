@@ -24,6 +24,7 @@ from .const import (
     ATTR_SENDER,
     ATTR_TEXT_POLICY,
     ATTR_VOICE,
+    ATTR_WAIT,
     DOMAIN,
     SERVICE_CANCEL_SCHEDULED,
     SERVICE_ESTIMATE,
@@ -44,6 +45,7 @@ SEND_OPTIONS: dict[vol.Marker, Any] = {
     vol.Optional(ATTR_REFERENCE): vol.All(cv.string, vol.Length(max=40)),
     vol.Optional(ATTR_FLASH, default=False): cv.boolean,
     vol.Optional(ATTR_VOICE, default=False): cv.boolean,
+    vol.Optional(ATTR_WAIT, default=True): cv.boolean,
 }
 
 SEND_MESSAGE_SCHEMA = cv.make_entity_service_schema(
@@ -109,7 +111,7 @@ async def _send_sms(call: ServiceCall) -> ServiceResponse:
     request = account.build_request(
         call.data[ATTR_RECIPIENTS], call.data[ATTR_MESSAGE], **_send_options(dict(call.data))
     )
-    return response_of(await account.send(request))
+    return response_of(await account.send(request, wait=call.data[ATTR_WAIT]))
 
 
 async def _estimate(call: ServiceCall) -> ServiceResponse:

@@ -609,7 +609,7 @@ async def test_smsmode_options_menu_and_general_are_stored(
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["general", "receiving"]
+    assert result["menu_options"] == ["general", "delivery", "receiving"]
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "general"}
@@ -752,7 +752,7 @@ async def test_allmysms_options_menu_general_keeps_mail2sms(
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["general", "mail2sms", "route", "receiving"]
+    assert result["menu_options"] == ["general", "mail2sms", "route", "delivery", "receiving"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "general"}
     )

@@ -558,7 +558,7 @@ async def test_last_status_counts_nothing_before_a_send_is_accepted(
     hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
 ) -> None:
     entry = await set_up(hass, allmysms_entry(allmysms_sim))
-    allmysms_sim.fail_next("http_503", path="/http/9.0/sendSms/")
+    allmysms_sim.force_status = 117  # a definitive refusal (a 503 would be retried)
     with pytest.raises(HomeAssistantError):
         await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
 

@@ -12,6 +12,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 from homeassistant.util import slugify
 
+from custom_components.texto import delivery
 from custom_components.texto.const import DOMAIN
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.mail2sms import Mail2SmsSimulator
@@ -57,18 +58,19 @@ async def test_notify_failure_is_raised_translated(
     hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
 ) -> None:
     await set_up(hass, allmysms_entry(allmysms_sim))
-    allmysms_sim.fail_next("http_503", path="/http/9.0/sendSms/")
+    # a definitive refusal: an unavailable gateway would be tried again (test_outbox)
+    allmysms_sim.force_status = 117
 
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(
             "notify", "send_message", {"entity_id": "notify.alice", "message": "x"}, blocking=True
         )
 
-    assert raised.value.translation_key == "gateway_unavailable"
+    assert raised.value.translation_key == "gateway_refused"
     assert allmysms_sim.messages == []
     state = hass.states.get("sensor.allmysms_demo_last_status")
     assert state.state == "failed"
-    assert state.attributes["error"] == "TemporarilyUnavailableError"
+    assert state.attributes["error"] == "InvalidRequestError"
 
 
 # --- texto.send_message (entity action) -------------------------------------------------------
@@ -510,21 +512,23 @@ async def test_sms123_duplicate_within_24_hours(
     assert len(sms123_sim.messages) == 1
 
 
-async def test_sms123_partial_send_counts_what_went_out(
-    hass: HomeAssistant, sms123_sim: Sms123Simulator
+async def test_sms123_partial_send_completes_the_rest_once(
+    hass: HomeAssistant, sms123_sim: Sms123Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(delivery, "VERIFY_DELAY", 0.01)
     entry = await set_up(hass, sms123_entry(sms123_sim))
     sms123_sim.technical_errors = 1  # the first request gets "-2, technical error"
 
-    with pytest.raises(HomeAssistantError) as raised:
-        await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="x")
+    result = await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="x")
 
-    assert raised.value.translation_key == "partial_send"
-    assert raised.value.translation_placeholders == {"sent": "1", "failed": "1"}
-    assert len(sms123_sim.messages) == 1
-    # the one that went out is billed; whether the other did is unknown
-    assert hass.states.get(f"sensor.{slugify(entry.title)}_sent_parts").state == "1"
-    assert hass.states.get(f"sensor.{slugify(entry.title)}_last_status").state == "unknown"
+    # the number whose outcome was unknown got the identical resend (123-SMS refuses a
+    # duplicate, so it cannot go twice): each number has it exactly once
+    assert result["status"] == "sent"
+    assert sorted(result["recipients"]) == [ALICE, BOB]
+    assert result["billed_parts"] == 2
+    assert sorted(sms.number for sms in sms123_sim.messages) == ["33612345678", "33698765432"]
+    assert hass.states.get(f"sensor.{slugify(entry.title)}_sent_parts").state == "2"
+    assert hass.states.get(f"sensor.{slugify(entry.title)}_last_status").state == "sent"
 
 
 async def test_smsmode_cancel_of_a_message_the_gateway_no_longer_has(
@@ -598,15 +602,16 @@ async def test_refused_input_leaves_last_status_alone(
 
 
 async def test_a_partial_send_is_still_recognised_by_its_reports(
-    hass: HomeAssistant, sms123_sim: Sms123Simulator
+    hass: HomeAssistant, sms123_sim: Sms123Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(delivery, "VERIFY_DELAY", 0.01)
     entry = await set_up(hass, sms123_entry(sms123_sim))
     sms123_sim.technical_errors = 1
 
-    with pytest.raises(HomeAssistantError):
-        await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="x")
+    await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="x")
 
-    [accepted] = sms123_sim.messages
-    sent = entry.runtime_data.sent_log.by_recipient_id(accepted.reference)
-    assert sent is not None
-    assert sent.recipients == (f"+{accepted.number}",)
+    # the part accepted first and the part sent after the check: both find their send
+    for accepted in sms123_sim.messages:
+        sent = entry.runtime_data.sent_log.by_recipient_id(accepted.reference)
+        assert sent is not None
+        assert sent.recipients == (f"+{accepted.number}",)

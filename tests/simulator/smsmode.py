@@ -39,6 +39,9 @@ REPORT = f"{API}/compteRendu.do"
 STATUS = f"{API}/smsStatus.do"
 DELETE = f"{API}/deleteSMS.do"
 REPLIES = f"{API}/responseList.do"
+SENT_LIST = f"{API}/smsList.do"
+#: "Nombre de SMS à visualiser (par défaut les 50 derniers) maximum 10000"
+MAX_SENT_LIST = 10_000
 
 #: the short code replies come to and the STOP mention names (the manual's example)
 SHORT_CODE = "36034"
@@ -122,6 +125,8 @@ class SimMessage:
     language: str | None = None
     title: str | None = None
     deleted: bool = False
+    #: when the gateway took it (naive Paris time)
+    accepted_at: datetime = field(default_factory=lambda: _now())  # noqa: PLW0108 - defined below
 
 
 @dataclass
@@ -183,6 +188,7 @@ class SmsmodeSimulator(SimulatorBase):
             STATUS: self._status,
             DELETE: self._delete,
             REPLIES: self._replies,
+            SENT_LIST: self._sent_list,
         }
         routes = [
             web.route(method, path, handler)
@@ -373,6 +379,7 @@ class SmsmodeSimulator(SimulatorBase):
                     text=text,
                     parts=parts[number],
                     status=10 if scheduled else 0,
+                    accepted_at=_now(),
                 )
             )
         if self.auto_deliver_after is not None and not scheduled:
@@ -520,6 +527,28 @@ class SmsmodeSimulator(SimulatorBase):
             selected = newest_first[first : first + count]
         return _plain("\n".join(_reply_line(r) for r in selected))
 
+    async def _sent_list(self, request: web.Request) -> web.Response:
+        """One line per send (not per number), newest first, deleted sends left out.
+
+        The manual names one ``téléphone_destinataire`` and a count of recipients: a send
+        to several numbers shows its first number and that count.
+        """
+        if (forced := self._take_forced(request.path)) is not None:
+            return _answer(forced)
+        params = await _read(request)
+        if (refused := self._check_token(params)) is not None:
+            return _answer(refused)
+        first = _non_negative_int(params.ascii("start") or "0")
+        count = _positive_int(params.ascii("offset") or "50")
+        if first is None or count is None or count > MAX_SENT_LIST:
+            return _answer(35)
+        sends: dict[str, list[SimMessage]] = {}
+        for message in self.messages:
+            if not message.deleted:
+                sends.setdefault(message.sms_id, []).append(message)
+        newest_first = list(reversed(sends.values()))[first : first + count]
+        return _plain("\n".join(_sent_line(send) for send in newest_first))
+
     # --- control endpoints for the demo ----------------------------------------------------
 
     async def _control_reply(self, request: web.Request) -> web.Response:
@@ -598,6 +627,21 @@ def _reply_line(reply: SimReply) -> str:
             reply.sms_id or "",
         )
     )
+
+
+def _sent_line(send: list[SimMessage]) -> str:
+    """ "smsId | date_envoi | texte_sms | téléphone_destinataire | coût | nbre |"."""
+    first = send[0]
+    date = first.date_envoi or first.accepted_at
+    fields = (
+        first.sms_id,
+        date.strftime(DATE_FORMAT),
+        first.text,
+        first.number,
+        str(sum(message.parts for message in send)),
+        str(len(send)),
+    )
+    return " | ".join(fields) + " |"
 
 
 def _is_utf8(raw: bytes) -> bool:

@@ -63,6 +63,7 @@ REPORT_PATH = f"{_API}/compteRendu.do"
 STATUS_PATH = f"{_API}/smsStatus.do"
 DELETE_PATH = f"{_API}/deleteSMS.do"
 REPLIES_PATH = f"{_API}/responseList.do"
+LIST_PATH = f"{_API}/smsList.do"
 
 #: the seed's ISO-8859-15 table, typos fixed (the left quotes are ``'`` and ``"``, the second
 #: ``Ü`` at %FC is ``ü``), keeping only what GSM-7 carries too (``È`` is not GSM-7): a
@@ -79,6 +80,9 @@ MAX_REFERENCE_LENGTH = 40
 MAX_RECIPIENTS = 10_000
 #: replies listed per page when no dates are given (the gateway's default)
 REPLIES_PAGE = 50
+#: sends ``smsList.do`` lists by default ("par défaut les 50 derniers"), and at most
+SENT_PAGE = 50
+MAX_SENT_PAGE = 10_000
 
 _STANDARD_CHARSET = "ISO-8859-15"
 _UNICODE_CHARSET = "UTF-8"
@@ -103,6 +107,18 @@ _AMOUNT_RE = re.compile(r"-?\d{1,15}(?:[.,]\d{1,10})?", re.ASCII)
 _REPORT_RE = re.compile(r"(\+?\d{1,20}) +(\d{1,9})", re.ASCII)
 #: a reply line starts with its id and its date; any other line continues the previous text
 _REPLY_START_RE = re.compile(r"[^|\n]+\| *\d{8}-\d{2}:\d{2} *\|", re.ASCII)
+#: a sent-list line starts with its id and a date (its layout is not documented: any digits)
+_SENT_START_RE = re.compile(r" *[A-Za-z0-9_.-]{1,100} *\| *\d[\d/:. -]{2,30}\d *\|", re.ASCII)
+#: the sent list's date layout is not documented: the manual's own first, then common ones
+_SENT_DATE_FORMATS = (
+    _DATE_FORMAT,
+    "%d%m%Y-%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+)
+_NUMBER_SEPARATORS_RE = re.compile(r"[,; ]+")
 
 # Annex "Liste récapitulative des statuts" (and the extra codes of items 4 and 11).
 _PENDING = DeliveryStatus.PENDING
@@ -162,6 +178,24 @@ class SmsStatus:
     #: the gateway's own description ("Envoyé", "Programmé" ...)
     description: str
     status: DeliveryStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SentSms:
+    """A send as ``smsList.do`` lists it."""
+
+    #: the send's smsID (its ``message_id``)
+    message_id: str
+    #: when it went (or goes) out; None when the date is unreadable
+    sent_at: datetime | None
+    #: the text as the gateway stored it (with the STOP mention it appended)
+    text: str
+    #: the number(s) the line shows: E.164 where they parse, else as given
+    recipients: tuple[str, ...]
+    #: credits the send cost, when readable
+    cost: float | None
+    #: how many recipients the send had, when readable
+    recipient_count: int | None
 
 
 def delivery_status(code: str) -> DeliveryStatus:
@@ -398,6 +432,19 @@ class SmsmodeGateway(Gateway):
         text = await self._get(REPLIES_PATH, params, private=True)
         return parse_replies(text, self._transport.redact)
 
+    async def list_sent(self, offset: int = SENT_PAGE, *, start: int = 0) -> list[SentSms]:
+        """List the latest sends (``smsList.do``): ``offset`` of them from the ``start``-th.
+
+        The way to learn whether a send whose answer was lost reached the gateway.
+        """
+        if not 1 <= offset <= MAX_SENT_PAGE:
+            raise ValidationError(f"offset must be 1 to {MAX_SENT_PAGE}", field="offset")
+        if start < 0:
+            raise ValidationError("start cannot be negative", field="start")
+        params = {"start": str(start), "offset": str(offset)}
+        text = await self._get(LIST_PATH, params, private=True)
+        return parse_sent_list(text, self._transport.redact)
+
     async def _get(
         self,
         path: str,
@@ -562,6 +609,50 @@ def _reply(record: str, text: str, redact: Redactor) -> InboundMessage:
     )
 
 
+def parse_sent_list(text: str, redact: Redactor) -> list[SentSms]:
+    """``smsList.do``: one ``smsId | date | text | number | cost | recipients |`` a line.
+
+    As for replies, the text may hold ``|`` or line breaks: two fields are read from the
+    left and three from the right, and a line that does not start with an id and a date
+    continues the previous send's text.
+    """
+    lines = [line.removesuffix("\r") for line in text.strip().split("\n")]
+    if not lines[0]:
+        return []  # nothing sent
+    if _SENT_START_RE.match(lines[0]) is None:
+        fields = _split(text)
+        if fields[-1] == "":
+            fields.pop()  # a trailing separator
+        code = _code(fields[0])
+        if len(fields) == 2 and code in _READ_ERRORS:
+            raise _error(code, write=False)
+        raise _unexpected(text, redact)
+    records: list[str] = []
+    for line in lines:
+        if _SENT_START_RE.match(line) or not records:
+            records.append(line)
+        else:
+            records[-1] += "\n" + line
+    return [_sent_sms(record, text, redact) for record in records]
+
+
+def _sent_sms(record: str, text: str, redact: Redactor) -> SentSms:
+    # the documented line ends with a separator: what follows it is not a field
+    parts = record.rstrip().removesuffix("|").split("|")
+    if len(parts) < 6:
+        raise _unexpected(text, redact)
+    sms_id, date = parts[0].strip(), parts[1].strip()
+    numbers, cost, count = (part.strip() for part in parts[-3:])
+    return SentSms(
+        message_id=sms_id,
+        sent_at=_parse_any_date(date, _SENT_DATE_FORMATS),
+        text=_unpad("|".join(parts[2:-3])),
+        recipients=tuple(_number(n) for n in _NUMBER_SEPARATORS_RE.split(numbers) if n),
+        cost=float(cost.replace(",", ".")) if _AMOUNT_RE.fullmatch(cost) else None,
+        recipient_count=int(count) if _CODE_RE.fullmatch(count) else None,
+    )
+
+
 # --- callbacks -----------------------------------------------------------------------
 
 
@@ -646,6 +737,13 @@ def _parse_date(raw: str, fmt: str) -> datetime | None:
         return from_paris(datetime.strptime(raw, fmt))  # noqa: DTZ007 - Paris, made aware
     except ValueError:
         return None
+
+
+def _parse_any_date(raw: str, formats: tuple[str, ...]) -> datetime | None:
+    for fmt in formats:
+        if (moment := _parse_date(raw, fmt)) is not None:
+            return moment
+    return None
 
 
 def _format_date(moment: datetime) -> str:

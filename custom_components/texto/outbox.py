@@ -1,0 +1,594 @@
+"""The persistent outbox: every send is written here before its first attempt.
+
+An item moves ``queued -> sending -> sent | scheduled | failed | expired | unknown``. It is
+written to a private store before any request can leave (so a restart never loses it), and
+its disk state says ``sending`` whenever a request may be on its way: an item found
+``sending`` at start-up may have gone out, and is verified with the gateway rather than sent
+again. Retries follow an exponential backoff with full jitter, only when the delivery
+attempt says nothing was sent; an item older than the account's maximum age expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+from uuid import uuid4
+
+from homeassistant.components import persistent_notification
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_MAX_AGE, DEFAULT_MAX_AGE, DOMAIN, EVENT_SEND_FAILED, SendState
+from .delivery import Attempt, AttemptOutcome, async_attempt, async_verify
+from .errors import gateway_error
+from .gateway.errors import GatewayError
+from .gateway.models import (
+    EncodedText,
+    Encoding,
+    Provider,
+    SendRequest,
+    SendResult,
+    SendStatus,
+    StopMention,
+    TextPolicy,
+)
+
+if TYPE_CHECKING:
+    from .account import TextoAccount
+
+_LOGGER = logging.getLogger(__name__)
+
+#: items not final yet an account may hold: beyond, a send is refused (translated error)
+MAX_WAITING: Final = 100
+#: attempts of one account running at once
+CONCURRENCY: Final = 2
+#: the backoff: a random delay in [0, min(BACKOFF_CAP, BACKOFF_BASE * 2**n)] after n retries
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 60.0
+#: seconds a caller waits for the outcome before it gets ``queued`` (the outbox goes on)
+WAIT_LIMIT = 30.0
+#: final items kept in memory, for the sensor and diagnostics
+HISTORY: Final = 100
+#: seconds between a change that is safe to lose and its write
+SAVE_DELAY: Final = 1
+
+WAITING_STATES: Final = frozenset({SendState.QUEUED, SendState.SENDING})
+#: the final states the user is told about loudly (event and notification)
+LOST_STATES: Final = frozenset({SendState.FAILED, SendState.EXPIRED, SendState.UNKNOWN})
+#: the states the outbox counts (``delivered`` is a delivery report's, not the outbox's)
+OUTBOX_STATES: Final = (
+    SendState.QUEUED,
+    SendState.SENDING,
+    SendState.SENT,
+    SendState.SCHEDULED,
+    SendState.FAILED,
+    SendState.EXPIRED,
+    SendState.UNKNOWN,
+)
+REASON_EXPIRED: Final = "expired"
+
+
+@dataclass
+class OutboxItem:
+    """One send in the outbox."""
+
+    outbox_id: str
+    entry_id: str
+    created_at: datetime
+    request: SendRequest
+    state: SendState
+    attempts: int = 0
+    #: when the next attempt is due (None: now, or no more attempts)
+    next_attempt_at: datetime | None = None
+    #: what carried it: the entry id, or "mail2sms"
+    route: str | None = None
+    result: SendResult | None = None
+    #: why it failed, expired or is unknown (a GatewayError class name, or "expired")
+    reason: str | None = None
+    #: E.164 numbers still to send, narrowed by a partial send (None: all the request's);
+    #: set by delivery.async_attempt, to be stored with the item
+    remaining: tuple[str, ...] | None = None
+    #: an attempt may have gone out unconfirmed: delivery verifies before any resend and
+    #: never fails over; set by delivery (async_attempt, async_verify), to be stored
+    maybe_sent: bool = False
+    #: the last attempt's error (not stored: a restart forgets it, ``reason`` remains)
+    error: GatewayError | None = None
+
+    @property
+    def final(self) -> bool:
+        """Whether the item is done (no more attempts)."""
+        return self.state not in WAITING_STATES
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored form (private store: it holds numbers and the text)."""
+        return {
+            "outbox_id": self.outbox_id,
+            "entry_id": self.entry_id,
+            "created_at": self.created_at.isoformat(),
+            "request": _dump_request(self.request),
+            "state": str(self.state),
+            "attempts": self.attempts,
+            "next_attempt_at": _iso(self.next_attempt_at),
+            "route": self.route,
+            "result": None if self.result is None else _dump_result(self.result),
+            "reason": self.reason,
+            "remaining": None if self.remaining is None else list(self.remaining),
+            "maybe_sent": self.maybe_sent,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OutboxItem:
+        """Read the stored form."""
+        remaining = data.get("remaining")
+        return cls(
+            outbox_id=data["outbox_id"],
+            entry_id=data["entry_id"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            request=_load_request(data["request"]),
+            state=SendState(data["state"]),
+            attempts=data["attempts"],
+            next_attempt_at=_from_iso(data["next_attempt_at"]),
+            route=data["route"],
+            result=None if data["result"] is None else _load_result(data["result"]),
+            reason=data["reason"],
+            remaining=None if remaining is None else tuple(remaining),
+            maybe_sent=data.get("maybe_sent", False),
+        )
+
+
+def outbox_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Where an account's outbox is kept (private: numbers and texts)."""
+    return Store(hass, 1, f"{DOMAIN}.{entry_id}.outbox", private=True)
+
+
+def merge_results(first: SendResult | None, later: SendResult) -> SendResult:
+    """One result for a send accepted in several goes (a partial send, then the rest)."""
+    if first is None:
+        return later
+    credits_used = (
+        None
+        if first.credits_used is None or later.credits_used is None
+        else first.credits_used + later.credits_used
+    )
+    return replace(
+        later,
+        message_id=first.message_id,
+        recipients=first.recipients + later.recipients,
+        invalid_recipients=later.invalid_recipients,
+        recipient_ids={**first.recipient_ids, **later.recipient_ids},
+        billed_parts=first.billed_parts + later.billed_parts,
+        credits_used=credits_used,
+    )
+
+
+def status_of(result: SendResult) -> SendState:
+    """The Texto state of an accepted send."""
+    if result.status is SendStatus.SCHEDULED or result.send_at is not None:
+        return SendState.SCHEDULED
+    return SendState.SENT
+
+
+class Outbox:
+    """One account's outbox: its items, their workers, its store.
+
+    ``clock``, ``sleep`` and ``jitter`` are attributes so that tests can run the backoff
+    and the expiry on a clock of their own.
+    """
+
+    def __init__(self, hass: HomeAssistant, account: TextoAccount) -> None:
+        self.hass = hass
+        self._account = account
+        self._store = outbox_store(hass, account.entry.entry_id)
+        self._waiting: dict[str, OutboxItem] = {}
+        self._history: deque[OutboxItem] = deque(maxlen=HISTORY)
+        self._done: dict[str, asyncio.Event] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        #: items found ``sending`` at start-up: they may have gone out, verify them first
+        self._to_verify: set[str] = set()
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._stopped = False
+        self.clock: Callable[[], datetime] = dt_util.utcnow
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self.jitter: Callable[[float, float], float] = random.uniform
+
+    # --- what the outbox holds ---------------------------------------------------------------
+
+    @property
+    def items(self) -> list[OutboxItem]:
+        """The items waiting, then the recent final ones (oldest first)."""
+        return [*self._waiting.values(), *self._history]
+
+    def get(self, outbox_id: str) -> OutboxItem | None:
+        """The item with this id, if it is waiting or recent."""
+        return self._waiting.get(outbox_id) or next(
+            (item for item in self._history if item.outbox_id == outbox_id), None
+        )
+
+    @property
+    def waiting(self) -> int:
+        """Items not final yet (queued or sending)."""
+        return len(self._waiting)
+
+    def counts(self) -> dict[str, int]:
+        """Items by state: those waiting, and the recent final ones."""
+        counts = {str(state): 0 for state in OUTBOX_STATES}
+        for item in self.items:
+            counts[str(item.state)] += 1
+        return counts
+
+    def oldest_age(self) -> float | None:
+        """Seconds the oldest waiting item has waited (None: nothing waits)."""
+        if not self._waiting:
+            return None
+        oldest = min(item.created_at for item in self._waiting.values())
+        return max(0.0, (self.clock() - oldest).total_seconds())
+
+    # --- life cycle --------------------------------------------------------------------------
+
+    async def async_load(self) -> None:
+        """Read the items a previous run left waiting (nothing starts before async_start)."""
+        stored = await self._store.async_load() or {}
+        for data in stored.get("items", []):
+            item = OutboxItem.from_dict(data)
+            if item.final:
+                continue
+            if item.state is SendState.SENDING:
+                self._to_verify.add(item.outbox_id)
+            # a restart starts the backoff again
+            item.next_attempt_at = None
+            self._waiting[item.outbox_id] = item
+            self._done[item.outbox_id] = asyncio.Event()
+
+    @callback
+    def async_start(self) -> None:
+        """Resume the waiting items."""
+        for item in list(self._waiting.values()):
+            self._start_worker(item, holding_slot=False)
+
+    async def async_stop(self) -> None:
+        """Stop the workers and write what waits: the next start resumes it.
+
+        An item whose attempt is cut short stays ``sending``: it may have gone out, the
+        next start verifies it.
+        """
+        self._stopped = True
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.cancel()
+        if workers:
+            await asyncio.wait(workers)
+        await self._store.async_save(self._dump())
+        # callers still waiting get ``queued``: the item is safe on disk
+        for event in self._done.values():
+            event.set()
+
+    async def async_drain(self) -> None:
+        """Wait until no item is waiting any more (tests: the ground truth of an outbox)."""
+        while self._workers:
+            await asyncio.wait(list(self._workers.values()))
+
+    async def async_persist(self) -> None:
+        """Write the outbox now (an attempt about to send by another route must say so)."""
+        await self._store.async_save(self._dump())
+
+    # --- submitting and waiting --------------------------------------------------------------
+
+    async def async_submit(self, request: SendRequest) -> OutboxItem:
+        """Write ``request`` to the outbox, then start its first attempt.
+
+        The request must have been validated. Raise a translated error when the outbox is
+        full.
+        """
+        if len(self._waiting) >= MAX_WAITING:
+            raise gateway_error("outbox_full", capacity=MAX_WAITING)
+        item = OutboxItem(
+            outbox_id=uuid4().hex,
+            entry_id=self._account.entry.entry_id,
+            created_at=self.clock(),
+            request=request,
+            state=SendState.QUEUED,
+        )
+        # a free slot is taken now: the item is written as ``sending`` (its first attempt
+        # follows at once), so that this one write covers the attempt
+        holding_slot = not self._slots.locked()
+        if holding_slot:
+            await self._slots.acquire()  # free: returns without waiting
+            item.state = SendState.SENDING
+        self._waiting[item.outbox_id] = item
+        self._done[item.outbox_id] = asyncio.Event()
+        try:
+            await self._store.async_save(self._dump())
+        except BaseException:
+            # not written: not accepted
+            del self._waiting[item.outbox_id]
+            del self._done[item.outbox_id]
+            if holding_slot:
+                self._slots.release()
+            raise
+        self._account.async_item_submitted(item)
+        self._start_worker(item, holding_slot=holding_slot)
+        return item
+
+    async def async_wait(self, item: OutboxItem) -> None:
+        """Return when ``item`` is final, or after ``WAIT_LIMIT`` seconds (it goes on then)."""
+        event = self._done.get(item.outbox_id)
+        if item.final or event is None:
+            return
+        try:
+            async with asyncio.timeout(WAIT_LIMIT):
+                await event.wait()
+        except TimeoutError:
+            return
+
+    # --- the workers -------------------------------------------------------------------------
+
+    @callback
+    def _start_worker(self, item: OutboxItem, *, holding_slot: bool) -> None:
+        if self._stopped:
+            if holding_slot:
+                self._slots.release()
+            return
+        task = self._account.entry.async_create_background_task(
+            self.hass,
+            self._run(item, holding_slot=holding_slot),
+            f"{DOMAIN} outbox {item.outbox_id}",
+        )
+        if task.done():
+            return
+        self._workers[item.outbox_id] = task
+        task.add_done_callback(lambda _: self._workers.pop(item.outbox_id, None))
+
+    async def _run(self, item: OutboxItem, *, holding_slot: bool) -> None:
+        """Attempt ``item`` until it is final."""
+        try:
+            while not item.final:
+                if not holding_slot:
+                    await self._until_due(item)
+                    if self._too_old(item) and item.outbox_id not in self._to_verify:
+                        # too old to send late; but one that may have gone out is unknown
+                        if item.maybe_sent:
+                            await self._async_finish(item, SendState.UNKNOWN, REASON_EXPIRED)
+                        else:
+                            await self._async_finish(item, SendState.EXPIRED, REASON_EXPIRED)
+                        return
+                    await self._slots.acquire()
+                try:
+                    if not holding_slot:
+                        # on disk, ``sending`` before the request can leave
+                        item.state = SendState.SENDING
+                        await self._store.async_save(self._dump())
+                        self._account.async_item_changed(item)
+                    holding_slot = False
+                    attempt = await self._attempt(item)
+                finally:
+                    self._slots.release()
+                await self._async_apply(item, attempt)
+        except asyncio.CancelledError:
+            # Home Assistant stops: its final write saves the state the item is in
+            self._store.async_delay_save(self._dump, SAVE_DELAY)
+            raise
+        except Exception:
+            # a bug must not leave the item waiting for ever without a word
+            _LOGGER.exception("Outbox item %s failed unexpectedly", item.outbox_id)
+            await self._async_finish(item, SendState.UNKNOWN, "internal_error")
+
+    async def _attempt(self, item: OutboxItem) -> Attempt:
+        if item.outbox_id in self._to_verify:
+            self._to_verify.discard(item.outbox_id)
+            return await async_verify(self.hass, self._account, item)
+        return await async_attempt(self.hass, self._account, item)
+
+    async def _until_due(self, item: OutboxItem) -> None:
+        """Sleep until the item's next attempt, or until it expires if that comes first."""
+        if item.next_attempt_at is None:
+            return
+        due = min(item.next_attempt_at, item.created_at + self.max_age)
+        delay = (due - self.clock()).total_seconds()
+        if delay > 0:
+            await self.sleep(delay)
+
+    @property
+    def max_age(self) -> timedelta:
+        """How long an item may wait: older, it expires rather than being sent late."""
+        minutes = self._account.entry.options.get(CONF_MAX_AGE)
+        return timedelta(minutes=minutes) if minutes else DEFAULT_MAX_AGE
+
+    def _too_old(self, item: OutboxItem) -> bool:
+        return self.clock() - item.created_at >= self.max_age
+
+    def backoff(self, retries: int, retry_after: float | None) -> float:
+        """Seconds before the next attempt after ``retries`` failed ones (full jitter).
+
+        ``retry_after`` (the gateway's own figure) is a minimum.
+        """
+        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, retries - 1))
+        delay = self.jitter(0, ceiling)
+        return max(delay, retry_after or 0.0)
+
+    async def _async_apply(self, item: OutboxItem, attempt: Attempt) -> None:
+        """Record what one attempt concluded."""
+        item.attempts += 1
+        item.route = attempt.route or item.route
+        item.error = attempt.error
+        if attempt.result is not None:
+            item.result = merge_results(item.result, attempt.result)
+            await self._account.async_record_accepted(item, attempt.result, attempt.route)
+        reason = type(attempt.error).__name__ if attempt.error is not None else None
+        if attempt.outcome is AttemptOutcome.SENT:
+            state = SendState.SENT if item.result is None else status_of(item.result)
+            await self._async_finish(item, state, None)
+        elif attempt.outcome is AttemptOutcome.FAILED:
+            await self._async_finish(item, SendState.FAILED, reason)
+        elif attempt.outcome is AttemptOutcome.UNKNOWN:
+            await self._async_finish(item, SendState.UNKNOWN, reason)
+        else:
+            delay = self.backoff(item.attempts, attempt.retry_after)
+            item.state = SendState.QUEUED
+            item.reason = reason
+            item.next_attempt_at = self.clock() + timedelta(seconds=delay)
+            self._store.async_delay_save(self._dump, SAVE_DELAY)
+            self._account.async_item_changed(item)
+
+    async def _async_finish(self, item: OutboxItem, state: SendState, reason: str | None) -> None:
+        item.state = state
+        item.reason = reason
+        item.next_attempt_at = None
+        self._waiting.pop(item.outbox_id, None)
+        self._history.append(item)
+        # losing this write costs at worst a verification at start-up, never a resend
+        self._store.async_delay_save(self._dump, SAVE_DELAY)
+        if state in LOST_STATES:
+            self._fire_failed(item)
+            await self._async_notify(item)
+        self._account.async_item_changed(item)
+        if (event := self._done.pop(item.outbox_id, None)) is not None:
+            event.set()
+
+    # --- telling the user --------------------------------------------------------------------
+
+    @callback
+    def _fire_failed(self, item: OutboxItem) -> None:
+        recipients = item.request.recipients if item.remaining is None else item.remaining
+        self.hass.bus.async_fire(
+            EVENT_SEND_FAILED,
+            {
+                "entry_id": item.entry_id,
+                "outbox_id": item.outbox_id,
+                "message_id": None if item.result is None else item.result.message_id,
+                "recipients": list(recipients),
+                "reason": item.reason,
+                "attempts": item.attempts,
+                "final_status": str(item.state),
+                "reference": item.request.reference,
+            },
+        )
+
+    async def _async_notify(self, item: OutboxItem) -> None:
+        """A persistent notification in the user's language: counts and ids, no number."""
+        strings = await async_get_translations(
+            self.hass, self.hass.config.language, "issues", {DOMAIN}
+        )
+        key = f"component.{DOMAIN}.issues.outbox_{item.state}"
+        placeholders = {
+            "account": self._account.entry.title,
+            "outbox_id": item.outbox_id,
+            "recipients": str(len(item.request.recipients)),
+            "attempts": str(item.attempts),
+            "reason": item.reason or "-",
+            "reference": item.request.reference or "-",
+        }
+        title = strings.get(f"{key}.title", "Texto: SMS not sent")
+        message = strings.get(f"{key}.description", "{outbox_id}")
+        persistent_notification.async_create(
+            self.hass,
+            message.format(**placeholders),
+            title=title.format(**placeholders),
+            notification_id=f"{DOMAIN}_{item.outbox_id}",
+        )
+
+    # --- storage -----------------------------------------------------------------------------
+
+    def _dump(self) -> dict[str, Any]:
+        return {"items": [item.as_dict() for item in self._waiting.values()]}
+
+
+# --- the stored forms of requests and results ------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _from_iso(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _dump_request(request: SendRequest) -> dict[str, Any]:
+    return {
+        "recipients": list(request.recipients),
+        "text": request.text,
+        "sender": request.sender,
+        "send_at": _iso(request.send_at),
+        "text_policy": str(request.text_policy),
+        "max_parts": request.max_parts,
+        "reference": request.reference,
+        "campaign_name": request.campaign_name,
+        "flash": request.flash,
+        "voice": request.voice,
+        "replies_allowed": request.replies_allowed,
+        "stop_mention": str(request.stop_mention),
+        "delivery_report_url": request.delivery_report_url,
+        "reply_url": request.reply_url,
+        "test": request.test,
+    }
+
+
+def _load_request(data: dict[str, Any]) -> SendRequest:
+    return SendRequest(
+        recipients=tuple(data["recipients"]),
+        text=data["text"],
+        sender=data["sender"],
+        send_at=_from_iso(data["send_at"]),
+        text_policy=TextPolicy(data["text_policy"]),
+        max_parts=data["max_parts"],
+        reference=data["reference"],
+        campaign_name=data["campaign_name"],
+        flash=data["flash"],
+        voice=data["voice"],
+        replies_allowed=data["replies_allowed"],
+        stop_mention=StopMention(data["stop_mention"]),
+        delivery_report_url=data["delivery_report_url"],
+        reply_url=data["reply_url"],
+        test=data["test"],
+    )
+
+
+def _dump_result(result: SendResult) -> dict[str, Any]:
+    message = result.message
+    return {
+        "provider": str(result.provider),
+        "message_id": result.message_id,
+        "status": str(result.status),
+        "recipients": list(result.recipients),
+        "invalid_recipients": list(result.invalid_recipients),
+        "recipient_ids": dict(result.recipient_ids),
+        "text": message.text,
+        "encoding": str(message.encoding),
+        "units": message.units,
+        "parts": message.parts,
+        "billed_parts": result.billed_parts,
+        "credits_used": result.credits_used,
+        "sender": result.sender,
+        "send_at": _iso(result.send_at),
+        "reference": result.reference,
+    }
+
+
+def _load_result(data: dict[str, Any]) -> SendResult:
+    return SendResult(
+        provider=Provider(data["provider"]),
+        message_id=data["message_id"],
+        status=SendStatus(data["status"]),
+        recipients=tuple(data["recipients"]),
+        invalid_recipients=tuple(data["invalid_recipients"]),
+        recipient_ids=dict(data["recipient_ids"]),
+        message=EncodedText(
+            text=data["text"],
+            encoding=Encoding(data["encoding"]),
+            units=data["units"],
+            parts=data["parts"],
+        ),
+        billed_parts=data["billed_parts"],
+        credits_used=data["credits_used"],
+        sender=data["sender"],
+        send_at=_from_iso(data["send_at"]),
+        reference=data["reference"],
+    )
