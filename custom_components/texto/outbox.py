@@ -31,14 +31,17 @@ from .delivery import Attempt, AttemptOutcome, async_attempt, async_verify
 from .errors import gateway_error
 from .gateway.errors import GatewayError
 from .gateway.models import (
-    EncodedText,
-    Encoding,
-    Provider,
     SendRequest,
     SendResult,
     SendStatus,
-    StopMention,
-    TextPolicy,
+)
+from .stored import (
+    from_iso,
+    iso,
+    request_from_dict,
+    request_to_dict,
+    result_from_dict,
+    result_to_dict,
 )
 
 if TYPE_CHECKING:
@@ -113,12 +116,12 @@ class OutboxItem:
             "outbox_id": self.outbox_id,
             "entry_id": self.entry_id,
             "created_at": self.created_at.isoformat(),
-            "request": _dump_request(self.request),
+            "request": request_to_dict(self.request),
             "state": str(self.state),
             "attempts": self.attempts,
-            "next_attempt_at": _iso(self.next_attempt_at),
+            "next_attempt_at": iso(self.next_attempt_at),
             "route": self.route,
-            "result": None if self.result is None else _dump_result(self.result),
+            "result": None if self.result is None else result_to_dict(self.result),
             "reason": self.reason,
             "remaining": None if self.remaining is None else list(self.remaining),
             "maybe_sent": self.maybe_sent,
@@ -132,12 +135,12 @@ class OutboxItem:
             outbox_id=data["outbox_id"],
             entry_id=data["entry_id"],
             created_at=datetime.fromisoformat(data["created_at"]),
-            request=_load_request(data["request"]),
+            request=request_from_dict(data["request"]),
             state=SendState(data["state"]),
             attempts=data["attempts"],
-            next_attempt_at=_from_iso(data["next_attempt_at"]),
+            next_attempt_at=from_iso(data["next_attempt_at"]),
             route=data["route"],
-            result=None if data["result"] is None else _load_result(data["result"]),
+            result=None if data["result"] is None else result_from_dict(data["result"]),
             reason=data["reason"],
             remaining=None if remaining is None else tuple(remaining),
             maybe_sent=data.get("maybe_sent", False),
@@ -501,94 +504,3 @@ class Outbox:
 
 
 # --- the stored forms of requests and results ------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _from_iso(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def _dump_request(request: SendRequest) -> dict[str, Any]:
-    return {
-        "recipients": list(request.recipients),
-        "text": request.text,
-        "sender": request.sender,
-        "send_at": _iso(request.send_at),
-        "text_policy": str(request.text_policy),
-        "max_parts": request.max_parts,
-        "reference": request.reference,
-        "campaign_name": request.campaign_name,
-        "flash": request.flash,
-        "voice": request.voice,
-        "replies_allowed": request.replies_allowed,
-        "stop_mention": str(request.stop_mention),
-        "delivery_report_url": request.delivery_report_url,
-        "reply_url": request.reply_url,
-        "test": request.test,
-    }
-
-
-def _load_request(data: dict[str, Any]) -> SendRequest:
-    return SendRequest(
-        recipients=tuple(data["recipients"]),
-        text=data["text"],
-        sender=data["sender"],
-        send_at=_from_iso(data["send_at"]),
-        text_policy=TextPolicy(data["text_policy"]),
-        max_parts=data["max_parts"],
-        reference=data["reference"],
-        campaign_name=data["campaign_name"],
-        flash=data["flash"],
-        voice=data["voice"],
-        replies_allowed=data["replies_allowed"],
-        stop_mention=StopMention(data["stop_mention"]),
-        delivery_report_url=data["delivery_report_url"],
-        reply_url=data["reply_url"],
-        test=data["test"],
-    )
-
-
-def _dump_result(result: SendResult) -> dict[str, Any]:
-    message = result.message
-    return {
-        "provider": str(result.provider),
-        "message_id": result.message_id,
-        "status": str(result.status),
-        "recipients": list(result.recipients),
-        "invalid_recipients": list(result.invalid_recipients),
-        "recipient_ids": dict(result.recipient_ids),
-        "text": message.text,
-        "encoding": str(message.encoding),
-        "units": message.units,
-        "parts": message.parts,
-        "billed_parts": result.billed_parts,
-        "credits_used": result.credits_used,
-        "sender": result.sender,
-        "send_at": _iso(result.send_at),
-        "reference": result.reference,
-    }
-
-
-def _load_result(data: dict[str, Any]) -> SendResult:
-    return SendResult(
-        provider=Provider(data["provider"]),
-        message_id=data["message_id"],
-        status=SendStatus(data["status"]),
-        recipients=tuple(data["recipients"]),
-        invalid_recipients=tuple(data["invalid_recipients"]),
-        recipient_ids=dict(data["recipient_ids"]),
-        message=EncodedText(
-            text=data["text"],
-            encoding=Encoding(data["encoding"]),
-            units=data["units"],
-            parts=data["parts"],
-        ),
-        billed_parts=data["billed_parts"],
-        credits_used=data["credits_used"],
-        sender=data["sender"],
-        send_at=_from_iso(data["send_at"]),
-        reference=data["reference"],
-    )

@@ -6,7 +6,6 @@ not only its id.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -14,54 +13,13 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .gateway.models import EncodedText, Encoding, Provider, SendResult, SendStatus
+from .gateway.models import SendResult
+from .stored import result_from_dict, result_to_dict
 
 
 def scheduled_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, dict[str, Any]]]:
     """Where an account's scheduled sends are kept (private: numbers and texts)."""
     return Store(hass, 1, f"{DOMAIN}.{entry_id}.scheduled", private=True)
-
-
-def _dump(result: SendResult) -> dict[str, Any]:
-    message = result.message
-    return {
-        "provider": str(result.provider),
-        "message_id": result.message_id,
-        "status": str(result.status),
-        "recipients": list(result.recipients),
-        "invalid_recipients": list(result.invalid_recipients),
-        "recipient_ids": dict(result.recipient_ids),
-        "text": message.text,
-        "encoding": str(message.encoding),
-        "units": message.units,
-        "parts": message.parts,
-        "billed_parts": result.billed_parts,
-        "sender": result.sender,
-        "send_at": result.send_at.isoformat() if result.send_at else None,
-        "reference": result.reference,
-    }
-
-
-def _load(data: dict[str, Any]) -> SendResult:
-    send_at = data["send_at"]
-    return SendResult(
-        provider=Provider(data["provider"]),
-        message_id=data["message_id"],
-        status=SendStatus(data["status"]),
-        recipients=tuple(data["recipients"]),
-        invalid_recipients=tuple(data["invalid_recipients"]),
-        recipient_ids=dict(data["recipient_ids"]),
-        message=EncodedText(
-            text=data["text"],
-            encoding=Encoding(data["encoding"]),
-            units=data["units"],
-            parts=data["parts"],
-        ),
-        billed_parts=data["billed_parts"],
-        sender=data["sender"],
-        send_at=datetime.fromisoformat(send_at) if send_at else None,
-        reference=data["reference"],
-    )
 
 
 class ScheduledSends:
@@ -77,7 +35,9 @@ class ScheduledSends:
         now = dt_util.utcnow()
         self._sends = {
             message_id: result
-            for message_id, result in ((key, _load(value)) for key, value in stored.items())
+            for message_id, result in (
+                (key, result_from_dict(value)) for key, value in stored.items()
+            )
             if result.send_at is not None and result.send_at > now
         }
 
@@ -100,5 +60,5 @@ class ScheduledSends:
 
     async def _save(self) -> None:
         await self._store.async_save(
-            {message_id: _dump(result) for message_id, result in self._sends.items()}
+            {message_id: result_to_dict(result) for message_id, result in self._sends.items()}
         )

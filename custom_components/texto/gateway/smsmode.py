@@ -583,13 +583,22 @@ def parse_replies(text: str, redact: Redactor) -> list[InboundMessage]:
         if len(fields) == 2 and code in _READ_ERRORS:
             raise _error(code, write=False)
         raise _unexpected(text, redact)
+    return [_reply(record, text, redact) for record in _records(lines, _REPLY_START_RE)]
+
+
+def _records(lines: list[str], start: re.Pattern[str]) -> list[str]:
+    """Group answer lines into records.
+
+    A line that does not match ``start`` continues the previous record (a text with a line
+    break).
+    """
     records: list[str] = []
     for line in lines:
-        if _REPLY_START_RE.match(line) or not records:
+        if start.match(line) or not records:
             records.append(line)
         else:
             records[-1] += "\n" + line
-    return [_reply(record, text, redact) for record in records]
+    return records
 
 
 def _reply(record: str, text: str, redact: Redactor) -> InboundMessage:
@@ -627,13 +636,7 @@ def parse_sent_list(text: str, redact: Redactor) -> list[SentSms]:
         if len(fields) == 2 and code in _READ_ERRORS:
             raise _error(code, write=False)
         raise _unexpected(text, redact)
-    records: list[str] = []
-    for line in lines:
-        if _SENT_START_RE.match(line) or not records:
-            records.append(line)
-        else:
-            records[-1] += "\n" + line
-    return [_sent_sms(record, text, redact) for record in records]
+    return [_sent_sms(record, text, redact) for record in _records(lines, _SENT_START_RE)]
 
 
 def _sent_sms(record: str, text: str, redact: Redactor) -> SentSms:
