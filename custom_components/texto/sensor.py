@@ -101,9 +101,15 @@ class BalanceSensor(CoordinatorEntity[BalanceCoordinator], TextoAccountEntity, S
 
 
 class _AccountListenerSensor(TextoAccountEntity, SensorEntity):
-    """A sensor updated when the account sends."""
+    """A sensor updated when the account sends.
+
+    One send notifies the listeners several times (submitted, sending, done); each sensor
+    writes its state only when what it shows changed — state writes are the send path's
+    largest cost after the request itself.
+    """
 
     _attr_should_poll = False
+    _shown: tuple[object, object] | None = None
 
     async def async_added_to_hass(self) -> None:
         """Follow the account's sends."""
@@ -112,7 +118,10 @@ class _AccountListenerSensor(TextoAccountEntity, SensorEntity):
 
     @callback
     def _handle_send(self) -> None:
-        self.async_write_ha_state()
+        shown = (self.native_value, self.extra_state_attributes)
+        if shown != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
 
 
 class LastStatusSensor(_AccountListenerSensor):
@@ -165,15 +174,6 @@ class SentPartsSensor(_AccountListenerSensor, RestoreSensor):
 
     def __init__(self, entry: TextoConfigEntry) -> None:
         super().__init__(entry, "sent_parts")
-        self._written: int | None = None
-
-    @callback
-    def _handle_send(self) -> None:
-        # a send changes the last status twice (sending, then its outcome): the total
-        # changes at most once
-        if self.account.sent_parts != self._written:
-            self._written = self.account.sent_parts
-            self.async_write_ha_state()
 
     async def async_added_to_hass(self) -> None:
         """Continue the count from before the restart."""
