@@ -37,6 +37,7 @@ from .const import (
     ROUTE_API_THEN_EMAIL,
     ROUTE_EMAIL,
 )
+from .gateway.base import accepted_by_all
 from .gateway.errors import (
     AuthenticationError,
     CreditError,
@@ -47,7 +48,7 @@ from .gateway.errors import (
     RecipientsRejectedError,
     TemporarilyUnavailableError,
 )
-from .gateway.models import PreparedSend, SendRequest, SendResult, SendStatus
+from .gateway.models import PreparedSend, SendRequest, SendResult
 from .gateway.sms123 import Sms123Gateway
 from .gateway.smsmode import SentSms, SmsmodeGateway
 
@@ -377,26 +378,7 @@ def _reconstructed(gateway: Gateway, item: OutboxItem) -> SendResult:
     """The result of a send 123-SMS confirmed by refusing it again (its reference is lost)."""
     # validated at submission: a send date then in the future is no reason to refuse it now
     prepared = gateway.prepare(request_of(item), now=item.created_at)
-    return _result_of(gateway, prepared, message_id=item.outbox_id, credits_used=None)
-
-
-def _result_of(
-    gateway: Gateway, prepared: PreparedSend, *, message_id: str, credits_used: float | None
-) -> SendResult:
-    return SendResult(
-        provider=gateway.provider,
-        message_id=message_id,
-        status=SendStatus.SCHEDULED if prepared.send_at else SendStatus.SENT,
-        recipients=prepared.recipients,
-        invalid_recipients=(),
-        recipient_ids={},
-        message=prepared.message,
-        billed_parts=prepared.message.parts * len(prepared.recipients),
-        credits_used=credits_used,
-        sender=prepared.sender,
-        send_at=prepared.send_at,
-        reference=prepared.request.reference,
-    )
+    return accepted_by_all(gateway.provider, prepared, message_id=item.outbox_id)
 
 
 async def _async_find_sent(
@@ -414,7 +396,9 @@ async def _async_find_sent(
         if route.account.sent_log.get(sms.message_id) is None and _is_this_send(
             sms, prepared, since
         ):
-            result = _result_of(gateway, prepared, message_id=sms.message_id, credits_used=sms.cost)
+            result = accepted_by_all(
+                gateway.provider, prepared, message_id=sms.message_id, credits_used=sms.cost
+            )
             return Attempt(AttemptOutcome.SENT, result=result, route=route.name)
     return None
 

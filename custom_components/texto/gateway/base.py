@@ -29,6 +29,7 @@ from .models import (
     Provider,
     SendRequest,
     SendResult,
+    SendStatus,
     StopMention,
 )
 from .phone import is_french, normalize_all
@@ -46,6 +47,36 @@ def to_paris(moment: datetime) -> datetime:
 def from_paris(naive: datetime) -> datetime:
     """A gateway's naive Paris time as an aware datetime."""
     return naive.replace(tzinfo=PARIS)
+
+
+def accepted_by_all(
+    provider: Provider,
+    prepared: PreparedSend,
+    *,
+    message_id: str,
+    status: SendStatus | None = None,
+    credits_used: float | None = None,
+) -> SendResult:
+    """The result of a send every recipient of which was accepted (no per-recipient ids).
+
+    ``status`` defaults to scheduled when the send has a date, else sent.
+    """
+    if status is None:
+        status = SendStatus.SCHEDULED if prepared.send_at else SendStatus.SENT
+    return SendResult(
+        provider=provider,
+        message_id=message_id,
+        status=status,
+        recipients=prepared.recipients,
+        invalid_recipients=(),
+        recipient_ids={},
+        message=prepared.message,
+        billed_parts=prepared.message.parts * len(prepared.recipients),
+        credits_used=credits_used,
+        sender=prepared.sender,
+        send_at=prepared.send_at,
+        reference=prepared.request.reference,
+    )
 
 
 class Gateway(ABC):

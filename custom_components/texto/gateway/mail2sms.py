@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import aiosmtplib
 
-from .base import Gateway, to_paris
+from .base import Gateway, accepted_by_all, to_paris
 from .errors import (
     AuthenticationError,
     CreditError,
@@ -175,20 +175,9 @@ class Mail2SmsGateway(Gateway):
         )
         await self._deliver(email)
         _LOGGER.debug("Mail2SMS %s: accepted by the SMTP server", message_id)
-        return SendResult(
-            provider=self.provider,
-            message_id=message_id,
-            # AllMySMS says nothing on success, not even for a scheduled send
-            status=SendStatus.HANDED_OVER,
-            recipients=prepared.recipients,
-            invalid_recipients=(),
-            recipient_ids={},
-            message=prepared.message,
-            billed_parts=prepared.message.parts * len(prepared.recipients),
-            credits_used=None,
-            sender=prepared.sender,
-            send_at=prepared.send_at,
-            reference=prepared.request.reference,
+        # AllMySMS says nothing on success, not even for a scheduled send
+        return accepted_by_all(
+            self.provider, prepared, message_id=message_id, status=SendStatus.HANDED_OVER
         )
 
     def _subject(self, prepared: PreparedSend) -> str:

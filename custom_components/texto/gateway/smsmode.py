@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from .base import Gateway, from_paris, to_paris
+from .base import Gateway, accepted_by_all, from_paris, to_paris
 from .errors import (
     AuthenticationError,
     CallbackError,
@@ -43,7 +43,6 @@ from .models import (
     Provider,
     SendRequest,
     SendResult,
-    SendStatus,
     StopMention,
 )
 from .phone import from_gateway, is_french, to_gateway
@@ -328,21 +327,8 @@ class SmsmodeGateway(Gateway):
             log_fields=fields,
         )
         sms_id = parse_send_answer(answer.text, self._transport.redact)
-        recipients = prepared.recipients
-        return SendResult(
-            provider=self.provider,
-            message_id=sms_id,
-            status=SendStatus.SCHEDULED if prepared.send_at else SendStatus.SENT,
-            recipients=recipients,
-            # smsmode reports no per-number rejection
-            invalid_recipients=(),
-            recipient_ids={},
-            message=prepared.message,
-            billed_parts=prepared.message.parts * len(recipients),
-            sender=prepared.sender,
-            send_at=prepared.send_at,
-            reference=prepared.request.reference,
-        )
+        # smsmode reports no per-number rejection: every number is taken
+        return accepted_by_all(self.provider, prepared, message_id=sms_id)
 
     def _sms_fields(self, prepared: PreparedSend) -> dict[str, str]:
         request = prepared.request
