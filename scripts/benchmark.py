@@ -1034,8 +1034,13 @@ async def run(arguments: argparse.Namespace) -> Report:
                         latency=arguments.gateway_latency_ms / 1000,
                     )
                 )
-            bulk = await bulk_sends(hass, sims, entries, arguments.recipients)
-            ingestion = await webhook_ingestion(hass, entries, arguments, profiler=webhook_profiler)
+            bulk: list[BulkSend] = []
+            ingestion: list[Ingestion] = []
+            if not arguments.notify_only:
+                bulk = await bulk_sends(hass, sims, entries, arguments.recipients)
+                ingestion = await webhook_ingestion(
+                    hass, entries, arguments, profiler=webhook_profiler
+                )
         finally:
             await hass.async_stop()
             for sim in sims:
@@ -1077,19 +1082,20 @@ def table(report: Report) -> str:
     lines: list[str] = []
     for comparison in report.notify:
         lines += [*_comparison_lines(comparison), ""]
-    lines += [
-        "texto.send_sms to many recipients",
-        f"  {'gateway':10}{'latency':>9}{'recipients':>11}{'accepted':>9}{'wall ms':>10}"
-        f"{'send req':>9}{'all req':>8}{'max in flight':>14}",
-    ]
-    for bulk in report.bulk:
-        latency = "-" if bulk.latency_ms is None else f"{bulk.latency_ms:g} ms"
-        in_flight = "-" if bulk.max_in_flight is None else str(bulk.max_in_flight)
-        lines.append(
-            f"  {bulk.gateway:10}{latency:>9}{bulk.recipients:>11}{bulk.accepted:>9}"
-            f"{bulk.wall_ms:>10.1f}{bulk.send_requests:>9}{bulk.all_requests:>8}{in_flight:>14}"
-        )
-    lines.append("  (all req: send requests plus the balance refresh each send asks for)")
+    if report.bulk:
+        lines += [
+            "texto.send_sms to many recipients",
+            f"  {'gateway':10}{'latency':>9}{'recipients':>11}{'accepted':>9}{'wall ms':>10}"
+            f"{'send req':>9}{'all req':>8}{'max in flight':>14}",
+        ]
+        for bulk in report.bulk:
+            latency = "-" if bulk.latency_ms is None else f"{bulk.latency_ms:g} ms"
+            in_flight = "-" if bulk.max_in_flight is None else str(bulk.max_in_flight)
+            lines.append(
+                f"  {bulk.gateway:10}{latency:>9}{bulk.recipients:>11}{bulk.accepted:>9}"
+                f"{bulk.wall_ms:>10.1f}{bulk.send_requests:>9}{bulk.all_requests:>8}{in_flight:>14}"
+            )
+        lines.append("  (all req: send requests plus the balance refresh each send asks for)")
     if report.webhook:
         lines += ["", *_ingestion_lines(report.webhook)]
     return "\n".join(lines)
@@ -1247,6 +1253,9 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--rounds", type=int, default=WEBHOOK_ROUNDS, help="interleaved webhook rounds (median)"
+    )
+    parser.add_argument(
+        "--notify-only", action="store_true", help="measure the notify send path only (part 1)"
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the notify calls to FILE")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from homeassistant.components.webhook import async_generate_id as generate_webhook_id
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -24,6 +27,8 @@ from .sent_log import sent_log_store
 from .services import async_setup_services
 from .spending import spending_store
 from .webhook import async_remove_cloudhook, async_setup_webhook
+
+_LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -45,8 +50,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> boo
     )
     entry.runtime_data = account
     # The first balance read proves the credentials without sending anything: a refusal
-    # starts reauth, an unreachable gateway retries the setup later.
-    await coordinator.async_config_entry_first_refresh()
+    # starts reauth. An unreachable gateway does not stop the setup: an alert sent now must
+    # be queued in the outbox and go out when the gateway answers, not be refused.
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady:
+        _LOGGER.warning(
+            "%s: the gateway cannot be reached; messages wait in the outbox until it answers",
+            entry.title,
+        )
     await account.async_load()
 
     @callback

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -26,6 +27,7 @@ from .const import (
     SendState,
 )
 from .coordinator import BalanceCoordinator
+from .delivery import request_of
 from .errors import gateway_error, raise_translated, validation_error
 from .gateway.base import Gateway
 from .gateway.errors import GatewayError
@@ -197,6 +199,7 @@ class TextoAccount:
         #: billed parts sent since the sensor started counting (restored by the sensor)
         self.sent_parts = 0
         self._listeners: list[Callable[[], None]] = []
+        self._listeners_due: asyncio.Handle | None = None
         self.spending = SpendingGuard(hass, entry)
         self.outbox = Outbox(hass, self)
         #: the outbox item ``last_status`` follows: the latest send
@@ -214,6 +217,9 @@ class TextoAccount:
             self._latest_outbox_id = self.last_send.outbox_id
         await self.spending.async_load()
         await self.outbox.async_load()
+        for item in self.outbox.waiting_items:
+            # what a previous run accepted still counts against today's cap until it settles
+            self._hold(item.outbox_id, self._parts_of(request_of(item)))
         # an entry reloads within seconds: what the next account reads must be on disk
         self.entry.async_on_unload(self._async_flush)
 
@@ -233,7 +239,19 @@ class TextoAccount:
 
     @callback
     def async_notify_listeners(self) -> None:
-        """Tell the sensors that the account's sends or its outbox changed."""
+        """Tell the sensors that the account's sends or its outbox changed.
+
+        Once, on the event loop's next turn, for every change made until then: one send
+        changes several things in a row (outbox, last status, parts), and a state write is
+        the send path's largest cost after the request itself. A caller woken by the same
+        change runs after the sensors: they are current when it goes on.
+        """
+        if self._listeners_due is None:
+            self._listeners_due = self.hass.loop.call_soon(self._call_listeners)
+
+    @callback
+    def _call_listeners(self) -> None:
+        self._listeners_due = None
         for update in list(self._listeners):
             update()
 
@@ -316,6 +334,18 @@ class TextoAccount:
             self._raise_final(item)
         return SendOutcome(item, prepared)
 
+    def _hold(self, outbox_id: str, parts: int) -> None:
+        self.spending.hold(parts)
+        self._holds[outbox_id] = parts
+
+    def _parts_of(self, request: SendRequest) -> int:
+        """The parts a request bills (0 when it no longer passes the route's checks)."""
+        try:
+            prepared = self._first_route().prepare(request)
+        except GatewayError:
+            return 0
+        return prepared.message.parts * len(prepared.recipients)
+
     def _raise_final(self, item: OutboxItem) -> NoReturn:
         if item.state is SendState.EXPIRED:
             minutes = int(self.outbox.max_age.total_seconds() // 60)
@@ -362,7 +392,10 @@ class TextoAccount:
         await carrier.sent_log.async_record(result, replies_allowed=item.request.replies_allowed)
         if status_of(result) is SendState.SCHEDULED:
             await carrier.scheduled.async_add(result)
-        await carrier.coordinator.async_request_refresh()
+        # the balance follows, but the sender is not kept waiting for it
+        self.entry.async_create_task(
+            self.hass, carrier.coordinator.async_request_refresh(), f"{DOMAIN} balance refresh"
+        )
         carrier.async_notify_listeners()
 
     @callback

@@ -83,6 +83,8 @@ EVENT_SEND_FAILED: Final = "texto_send_failed"
 
 # --- polling -------------------------------------------------------------------------------
 BALANCE_INTERVAL: Final = timedelta(minutes=30)
+#: how often the balance is asked for while the gateway cannot be reached
+BALANCE_RETRY_INTERVAL: Final = timedelta(minutes=5)
 
 DEFAULT_LOW_CREDIT_THRESHOLD: Final = 0.0
 

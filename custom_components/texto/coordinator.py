@@ -1,4 +1,7 @@
-"""The account's balance, polled every 30 minutes and after each send."""
+"""The account's balance, polled every 30 minutes and after each send.
+
+While the gateway cannot be reached, it is asked every 5 minutes instead.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .const import BALANCE_INTERVAL, DOMAIN
+from .const import BALANCE_INTERVAL, BALANCE_RETRY_INTERVAL, DOMAIN
 from .gateway.base import Gateway
 from .gateway.errors import AuthenticationError, GatewayError
 from .gateway.models import Balance
@@ -32,12 +35,16 @@ class BalanceCoordinator(DataUpdateCoordinator[Balance]):
 
     async def _async_update_data(self) -> Balance:
         try:
-            return await self.gateway.get_balance()
+            balance = await self.gateway.get_balance()
         except AuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
         except GatewayError as err:
+            # back sooner than the usual half hour once the gateway answers again
+            self.update_interval = BALANCE_RETRY_INTERVAL
             raise UpdateFailed(
                 translation_domain=DOMAIN, translation_key="balance_unavailable"
             ) from err
+        self.update_interval = BALANCE_INTERVAL
+        return balance

@@ -67,6 +67,8 @@ VERIFY_DELAY = 5.0
 #: 123-SMS refuses an identical text to the same number for 24 hours: the identical resend
 #: is a safe question only well inside that window
 SMS123_DUPLICATE_WINDOW = timedelta(hours=23)
+#: how long 123-SMS refuses an identical text to the same number
+SMS123_DUPLICATE_REFUSAL = timedelta(hours=24)
 #: the latest smsmode sends searched for a lost one
 SMSMODE_LIST_DEPTH = 200
 #: a listed send older than the item (minus this, for the clocks' difference) is another one
@@ -265,7 +267,8 @@ def _partial(item: OutboxItem, route: Route, err: PartialSendError, *, checking:
     duplicate refusal means that number had it already.
     """
     result = err.result
-    already = [n for n, e in err.failures.items() if checking and _is_duplicate(e)]
+    duplicates = [n for n, e in err.failures.items() if checking and _is_duplicate(e)]
+    already = [n for n in duplicates if _proven_by_duplicate(route, item, n)]
     if already:
         result = _with_recipients(result, already)
     retry, unknown, lost = [], [], []
@@ -274,17 +277,25 @@ def _partial(item: OutboxItem, route: Route, err: PartialSendError, *, checking:
             continue  # sent, or listed in the result's invalid recipients
         if error.outcome is Outcome.UNKNOWN:
             unknown.append(number)
+        elif number in duplicates:
+            continue  # refused as a duplicate of another send: see below
         elif error.retryable or isinstance(error, CreditError | AuthenticationError):
             retry.append(number)  # the next attempt fails over for credit or credentials
         else:
             lost.append(error)
+    error = next(iter(err.failures.values()))
+    if ambiguous := [n for n in duplicates if n not in already]:
+        # a refusal that proves nothing: checking again would get it again; say unknown for
+        # every number not confirmed
+        item.remaining = (*ambiguous, *unknown, *retry)
+        item.route = route.name
+        return Attempt(AttemptOutcome.UNKNOWN, result, route.name, err.failures[ambiguous[0]])
     checkable = can_check(route.gateway, item)
     remaining = [*retry, *unknown] if checkable else retry
     item.remaining = tuple(remaining)
     item.route = route.name
     if unknown and checkable:
         item.maybe_sent = True
-    error = next(iter(err.failures.values()))
     if remaining:
         delay = VERIFY_DELAY if item.maybe_sent else None
         return Attempt(AttemptOutcome.RETRY, result, route.name, error, retry_after=delay)
@@ -297,6 +308,17 @@ def _partial(item: OutboxItem, route: Route, err: PartialSendError, *, checking:
 
 def _is_duplicate(error: GatewayError) -> bool:
     return isinstance(error, DuplicateRefusedError)
+
+
+def _proven_by_duplicate(route: Route, item: OutboxItem, number: str) -> bool:
+    """Whether 123-SMS refusing the identical resend to ``number`` proves the item reached it.
+
+    Not when another send of this account carried the same text to that number in the
+    24 hours before the item: the refusal may be about that one.
+    """
+    text = route.gateway.prepare(request_of(item), now=item.created_at).message.text
+    since = item.created_at - SMS123_DUPLICATE_REFUSAL
+    return not route.account.sent_log.same_text_sent(number, text, since)
 
 
 def _with_recipients(result: SendResult, numbers: list[str]) -> SendResult:
@@ -356,7 +378,10 @@ async def _async_checked_send(hass: HomeAssistant, route: Route, item: OutboxIte
     except DuplicateRefusedError as err:
         if not checking:
             return Attempt(AttemptOutcome.UNKNOWN, route=route.name, error=err)
-        # 91 for every number: each had the message already
+        # 91 for every number: each had the message already, unless another send of the
+        # same text could be the one refused
+        if not all(_proven_by_duplicate(route, item, n) for n in request_of(item).recipients):
+            return Attempt(AttemptOutcome.UNKNOWN, route=route.name, error=err)
         result = _reconstructed(route.gateway, item)
         return Attempt(AttemptOutcome.SENT, result=result, route=route.name)
     except PartialSendError as err:

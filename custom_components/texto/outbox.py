@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -192,6 +192,8 @@ class Outbox:
         self._store = outbox_store(hass, account.entry.entry_id)
         self._waiting: dict[str, OutboxItem] = {}
         self._history: deque[OutboxItem] = deque(maxlen=HISTORY)
+        #: the history by state, kept as it changes (the sensor reads it after every change)
+        self._history_counts: Counter[SendState] = Counter()
         self._done: dict[str, asyncio.Event] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         #: items found ``sending`` at start-up: they may have gone out, verify them first
@@ -209,6 +211,11 @@ class Outbox:
         """The items waiting, then the recent final ones (oldest first)."""
         return [*self._waiting.values(), *self._history]
 
+    @property
+    def waiting_items(self) -> list[OutboxItem]:
+        """The items not final yet (oldest first)."""
+        return list(self._waiting.values())
+
     def get(self, outbox_id: str) -> OutboxItem | None:
         """The item with this id, if it is waiting or recent."""
         return self._waiting.get(outbox_id) or next(
@@ -222,10 +229,8 @@ class Outbox:
 
     def counts(self) -> dict[str, int]:
         """Items by state: those waiting, and the recent final ones."""
-        counts = {str(state): 0 for state in OUTBOX_STATES}
-        for item in self.items:
-            counts[str(item.state)] += 1
-        return counts
+        counts = Counter(item.state for item in self._waiting.values()) + self._history_counts
+        return {str(state): counts[state] for state in OUTBOX_STATES}
 
     def oldest_age(self) -> float | None:
         """Seconds the oldest waiting item has waited (None: nothing waits)."""
@@ -307,6 +312,8 @@ class Outbox:
             item.state = SendState.SENDING
         self._waiting[item.outbox_id] = item
         self._done[item.outbox_id] = asyncio.Event()
+        # The write comes first, the request after it. Side by side they are slower, not
+        # faster: the write's thread and the event loop then take turns at the GIL.
         try:
             await self._store.async_save(self._dump())
         except BaseException:
@@ -445,7 +452,10 @@ class Outbox:
         item.reason = reason
         item.next_attempt_at = None
         self._waiting.pop(item.outbox_id, None)
+        if len(self._history) == HISTORY:
+            self._history_counts[self._history[0].state] -= 1
         self._history.append(item)
+        self._history_counts[state] += 1
         # losing this write costs at worst a verification at start-up, never a resend
         self._store.async_delay_save(self._dump, SAVE_DELAY)
         if state in LOST_STATES:

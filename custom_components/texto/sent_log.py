@@ -7,6 +7,7 @@ after a restart is still recognised. Bounded: the last ``MAX_SENDS`` sends of th
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -39,6 +40,8 @@ class SentMessage:
     reference: str | None
     replies_allowed: bool
     sent_at: datetime
+    #: a digest of the text as sent (not the text): tells an identical later send apart
+    text_digest: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The stored form."""
@@ -50,6 +53,7 @@ class SentMessage:
             "reference": self.reference,
             "replies_allowed": self.replies_allowed,
             "sent_at": self.sent_at.isoformat(),
+            "text_digest": self.text_digest,
         }
 
     @classmethod
@@ -63,7 +67,14 @@ class SentMessage:
             reference=data["reference"],
             replies_allowed=data["replies_allowed"],
             sent_at=datetime.fromisoformat(data["sent_at"]),
+            # stored before Texto kept it: unknown
+            text_digest=data.get("text_digest"),
         )
+
+
+def text_digest(text: str) -> str:
+    """What the log keeps of a text: enough to recognise it again, not to read it."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def sent_log_store(hass: HomeAssistant, entry_id: str) -> Store[list[dict[str, Any]]]:
@@ -95,6 +106,7 @@ class SentLog:
             reference=result.reference,
             replies_allowed=replies_allowed,
             sent_at=dt_util.utcnow(),
+            text_digest=text_digest(result.message.text),
         )
         self._add(sent)
         self._forget_old()
@@ -116,6 +128,15 @@ class SentLog:
     def recent(self, since: datetime) -> list[SentMessage]:
         """Sends made at or after ``since``, oldest first."""
         return [sent for sent in self._sends.values() if sent.sent_at >= since]
+
+    def same_text_sent(self, number: str, text: str, since: datetime) -> bool:
+        """Whether ``text`` was sent to ``number`` at or after ``since`` (E.164)."""
+        digest = text_digest(text)
+        return any(
+            sent.text_digest == digest and number in sent.recipients
+            for sent in self._sends.values()
+            if sent.sent_at >= since
+        )
 
     def _add(self, sent: SentMessage) -> None:
         self._sends[sent.message_id] = sent

@@ -131,6 +131,10 @@ class SpendingGuard:
             self._save()
             async_raise_spending_cap(self.hass, self.entry, cap=cap, used=used)
             raise validation_error("spending_cap_reached", cap=cap, used=used, parts=parts)
+        self.hold(parts)
+
+    def hold(self, parts: int) -> None:
+        """Hold ``parts`` for a send already accepted (one a restart found waiting)."""
         max_age = timedelta(minutes=self.entry.options.get(CONF_MAX_AGE) or 0) or DEFAULT_MAX_AGE
         lapse = (max_age + HOLD_MARGIN).total_seconds()
         self._holds.append(_Hold(parts, time.monotonic() + lapse))

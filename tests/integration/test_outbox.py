@@ -438,6 +438,25 @@ async def test_an_item_too_old_after_a_restart_is_not_sent_late(
     assert (event.data["final_status"], event.data["reason"]) == ("expired", "expired")
 
 
+async def test_an_item_the_gateway_now_refuses_to_check_fails_and_is_reported(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, hass_storage: dict[str, Any]
+) -> None:
+    """Queued before a restart; since then the sender it names is no longer allowed."""
+    entry = allmysms_entry(allmysms_sim)
+    stored = stored_item(entry.entry_id, SendState.QUEUED, dt_util.utcnow())
+    stored["data"]["items"][0]["request"]["sender"] = "Trop long pour un émetteur"
+    hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"] = stored
+    failed = async_capture_events(hass, EVENT_SEND_FAILED)
+
+    await set_up(hass, entry)
+    await account_of(hass, entry.entry_id).outbox.async_drain()
+
+    assert allmysms_sim.messages == []
+    [event] = failed
+    assert event.data["final_status"] == "failed"
+    assert event.data["reason"] == "InvalidSenderError"
+
+
 async def test_an_unexpected_error_ends_unknown_and_is_reported(
     hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -9,12 +9,14 @@ the delay before a verification are shortened, so the tests stay fast.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
 import aiohttp
 import pytest
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
@@ -27,7 +29,7 @@ from tests.simulator.mail2sms import Mail2SmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
 from tests.simulator.smsmode import SmsmodeSimulator
 
-from .common import ALICE, allmysms_entry, send_sms, set_up, sms123_entry, smsmode_entry
+from .common import ALICE, BOB, allmysms_entry, send_sms, set_up, sms123_entry, smsmode_entry
 
 SEND_PATHS = {
     "allmysms": "/http/9.0/sendSms/",
@@ -150,6 +152,41 @@ async def test_connection_refused_during_a_burst_then_recovery(
     assert {item.route for item in box.items} == {entry.entry_id}
 
 
+@pytest.mark.parametrize("sim", ["allmysms", "smsmode", "sms123"], indirect=True)
+async def test_gateway_down_when_home_assistant_starts(
+    hass: HomeAssistant, sim: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The account is set up anyway: alerts wait in the outbox instead of being refused."""
+    await sim.refuse_connections()
+    entry = await set_up(hass, entry_on(sim))
+
+    assert entry.state is ConfigEntryState.LOADED
+    balance = [
+        state
+        for state in hass.states.async_all("sensor")
+        if state.entity_id.endswith(("_credit", "_remaining_sms"))
+    ]
+    assert balance
+    assert {state.state for state in balance} == {"unavailable"}
+    [warning] = [
+        r for r in caplog.records if r.levelno == logging.WARNING and "outbox" in r.message
+    ]
+    assert entry.title in warning.message
+    texts = await burst(hass, entry, 5)
+    box = outbox_of(entry)
+    await until(lambda: all(item.attempts >= 1 for item in box.items))
+    assert delivered(sim) == Counter()
+
+    await sim.accept_connections()
+    await box.async_drain()
+
+    assert delivered(sim) == Counter(texts)
+    assert states(box) == Counter({SendState.SENT: 5})
+    # each accepted send asked for the balance: the sensors are back
+    await hass.async_block_till_done()
+    assert {hass.states.get(state.entity_id).state for state in balance} != {"unavailable"}
+
+
 @pytest.mark.parametrize(
     ("sim", "fault"),
     [
@@ -245,6 +282,50 @@ async def test_sms123_identical_resend_tells_whether_it_went(
     assert len(sms123_sim.requests_to(SEND_PATHS["sms123"])) == 6
     assert states(box) == Counter({SendState.SENT: 3})
     assert failed == []
+
+
+async def test_sms123_refusal_that_may_be_about_an_earlier_alert_is_reported_unknown(
+    hass: HomeAssistant, sms123_sim: Sms123Simulator
+) -> None:
+    """The same text went to the same number an hour ago: a 91 proves nothing then."""
+    entry = await set_up(hass, sms123_entry(sms123_sim))
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
+    # the second alert's answer is an HTTP 500: nothing was processed, the outcome is unknown
+    sms123_sim.fail_next("http_500", count=1, path=SEND_PATHS["sms123"])
+    failed = async_capture_events(hass, EVENT_SEND_FAILED)
+
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme", wait=False)
+    await outbox_of(entry).async_drain()
+
+    # the identical resend was refused (91) because of the first alert: not taken as sent
+    assert delivered(sms123_sim) == Counter({"Alarme": 1})
+    assert len(sms123_sim.requests_to(SEND_PATHS["sms123"])) == 3
+    [event] = failed
+    assert event.data["final_status"] == "unknown"
+    assert event.data["recipients"] == [ALICE]
+    assert event.data["reason"] == "DuplicateRefusedError"
+
+
+async def test_sms123_refusal_about_an_earlier_alert_leaves_only_that_number_unknown(
+    hass: HomeAssistant, sms123_sim: Sms123Simulator
+) -> None:
+    entry = await set_up(hass, sms123_entry(sms123_sim))
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
+    sms123_sim.fail_next("http_500", count=2, path=SEND_PATHS["sms123"])
+    failed = async_capture_events(hass, EVENT_SEND_FAILED)
+
+    await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="Alarme", wait=False)
+    box = outbox_of(entry)
+    await box.async_drain()
+
+    # Bob's copy went with the check; Alice's 91 may be about the first alert
+    assert sorted(sms.number for sms in sms123_sim.messages) == ["33612345678", "33698765432"]
+    [event] = failed
+    assert event.data["final_status"] == "unknown"
+    assert event.data["recipients"] == [ALICE]
+    [item] = [item for item in box.items if item.state is SendState.UNKNOWN]
+    assert item.result is not None
+    assert item.result.recipients == (BOB,)
 
 
 async def test_sms123_technical_error_is_checked_by_the_identical_resend(

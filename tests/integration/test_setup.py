@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -98,12 +100,26 @@ async def test_refused_credentials_start_reauth(
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
 
 
-async def test_unreachable_gateway_retries_later(
+async def test_unreachable_gateway_sets_up_with_the_balance_unavailable(
     hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
 ) -> None:
+    """Sends must queue, not be refused: the account is set up while its gateway is down."""
     await allmysms_sim.refuse_connections()
     entry = await set_up(hass, allmysms_entry(allmysms_sim))
-    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.allmysms_demo_credit").state == "unavailable"
+    assert hass.states.get("notify.alice").state != "unavailable"
+    coordinator = entry.runtime_data.coordinator
+    # asked again every 5 minutes rather than every 30 while the gateway is down
+    assert coordinator.update_interval == timedelta(minutes=5)
+
+    await allmysms_sim.accept_connections()
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    assert hass.states.get("sensor.allmysms_demo_credit").state == "15000.0"
+    assert coordinator.update_interval == timedelta(minutes=30)
 
 
 async def test_unload_and_reload(hass: HomeAssistant, allmysms_sim: AllMySmsSimulator) -> None:

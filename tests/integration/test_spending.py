@@ -21,6 +21,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -32,8 +33,11 @@ from custom_components.texto.const import (
     CONF_MAX_AGE,
     CONF_PROVIDER,
     DOMAIN,
+    SendState,
 )
+from custom_components.texto.gateway.models import SendRequest
 from custom_components.texto.issues import async_clear_issues
+from custom_components.texto.outbox import OutboxItem
 from custom_components.texto.sent_log import SAVE_DELAY
 from custom_components.texto.spending import SpendingGuard, spending_store
 from tests.simulator.allmysms import AllMySmsSimulator
@@ -345,6 +349,39 @@ async def test_over_the_cap_a_send_is_refused_and_the_gateway_gets_nothing(
         "cap": "3",
         "used": "3",
     }
+
+
+async def test_sends_waiting_after_a_restart_still_count_against_the_cap(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, hass_storage: dict[str, Any]
+) -> None:
+    entry = allmysms_entry(allmysms_sim, options={CONF_DAILY_PARTS_CAP: 3})
+    # a previous run accepted a send to two numbers; the gateway has been down since
+    waiting = OutboxItem(
+        outbox_id="0123456789abcdef0123456789abcdef",
+        entry_id=entry.entry_id,
+        created_at=dt_util.utcnow(),
+        request=SendRequest(recipients=(ALICE, BOB), text="D'avant"),
+        state=SendState.QUEUED,
+        attempts=1,
+    )
+    hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.{entry.entry_id}.outbox",
+        "data": {"items": [waiting.as_dict()]},
+    }
+    await allmysms_sim.refuse_connections()
+    await set_up(hass, entry)
+
+    # its two parts are held: two more would pass the cap of three
+    with pytest.raises(ServiceValidationError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE, BOB], message="Alerte", wait=False)
+    assert raised.value.translation_placeholders == {"cap": "3", "used": "0", "parts": "2"}
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alerte", wait=False)
+
+    await allmysms_sim.accept_connections()
+    await entry.runtime_data.outbox.async_drain()
+    assert sorted(sms.text for sms in allmysms_sim.messages) == ["Alerte", "D'avant", "D'avant"]
 
 
 async def test_a_long_message_counts_every_part_for_every_recipient(
