@@ -144,14 +144,20 @@ class SentLog:
             self._by_recipient_id[recipient_id] = sent
 
     def _forget_old(self) -> None:
+        """Forget the oldest sends: those past ``KEEP``, and any beyond ``MAX_SENDS``.
+
+        The sends are kept in the order they were made, so only the first ones are looked
+        at: a send costs the same with a full log as with an empty one.
+        """
         oldest = dt_util.utcnow() - KEEP
-        keep = [sent for sent in self._sends.values() if sent.sent_at >= oldest][-MAX_SENDS:]
-        if len(keep) == len(self._sends):
-            return
-        self._sends = {}
-        self._by_recipient_id = {}
-        for sent in keep:
-            self._add(sent)
+        while self._sends:
+            first = next(iter(self._sends.values()))
+            if len(self._sends) <= MAX_SENDS and first.sent_at >= oldest:
+                return
+            del self._sends[first.message_id]
+            for recipient_id in first.recipient_ids.values():
+                if self._by_recipient_id.get(recipient_id) is first:
+                    del self._by_recipient_id[recipient_id]
 
     def _dump(self) -> list[dict[str, Any]]:
         return [sent.as_dict() for sent in self._sends.values()]
