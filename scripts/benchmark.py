@@ -3,7 +3,7 @@
 Not a test: run it by hand (it takes well under two minutes).
 
     .venv/bin/python scripts/benchmark.py [--requests 300] [--recipients 500] [--json]
-        [--callbacks 2000] [--callback-concurrency 100] [--rounds 3]
+        [--callbacks 2000] [--callback-concurrency 100] [--rounds 3] [--notify-only]
 
 What it measures, in one run, everything on 127.0.0.1:
 
