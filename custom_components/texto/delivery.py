@@ -227,6 +227,10 @@ async def _async_second_routes(
     for route in routes:
         if route is None:
             continue
+        # on disk before the request leaves: a restart must verify the route that may have
+        # carried it, not the primary (which could then send it a second time)
+        item.route = route.name
+        await primary.account.outbox.async_persist()
         try:
             return await _async_send(route, item)
         except PartialSendError as err:

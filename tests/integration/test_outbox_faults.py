@@ -21,7 +21,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.texto import delivery, outbox
-from custom_components.texto.const import EVENT_SEND_FAILED, SendState
+from custom_components.texto.const import DOMAIN, EVENT_SEND_FAILED, SendState
 from custom_components.texto.outbox import Outbox
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.base import SimulatorBase
@@ -424,6 +424,28 @@ async def test_gateway_down_fails_over_to_another_texto_account(
     assert delivered(smsmode_sim) == Counter()
     [item] = outbox_of(primary).items
     assert item.attempts == delivery.RETRIES_BEFORE_FAILOVER + 1
+
+
+async def test_the_fallback_route_is_on_disk_before_its_request_leaves(
+    hass: HomeAssistant,
+    smsmode_sim: SmsmodeSimulator,
+    sms123_sim: Sms123Simulator,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A restart in the middle verifies the fallback that may have sent it, not the primary."""
+    primary, backup = await sms123_fallback_of_smsmode(hass, smsmode_sim, sms123_sim)
+    smsmode_sim.credits = 0
+    sms123_sim.fail_next("slow", count=1, path=SEND_PATHS["sms123"], delay=0.5)
+
+    sending = hass.async_create_task(
+        send_sms(hass, primary.entry_id, recipients=[ALICE], message="Incendie")
+    )
+    await until(lambda: bool(sms123_sim.requests_to(SEND_PATHS["sms123"])))
+
+    [stored] = hass_storage[f"{DOMAIN}.{primary.entry_id}.outbox"]["data"]["items"]
+    assert (stored["state"], stored["route"]) == ("sending", backup.entry_id)
+    result = await sending
+    assert (result["status"], result["route"]) == ("sent", backup.entry_id)
 
 
 async def test_credit_exhausted_fails_over_at_once(
