@@ -219,7 +219,9 @@ class TextoAccount:
         await self.outbox.async_load()
         for item in self.outbox.waiting_items:
             # what a previous run accepted still counts against today's cap until it settles
-            self._hold(item.outbox_id, self._parts_of(request_of(item)))
+            parts = self._parts_of(request_of(item))
+            self.spending.hold(parts)
+            self._holds[item.outbox_id] = parts
         # an entry reloads within seconds: what the next account reads must be on disk
         self.entry.async_on_unload(self._async_flush)
 
@@ -319,7 +321,7 @@ class TextoAccount:
             prepared = self._first_route().prepare(request)
         except GatewayError as err:
             raise_translated(err, request)
-        parts = prepared.message.parts * len(prepared.recipients)
+        parts = prepared.billed_parts
         self.spending.check(parts)
         try:
             # the numbers as validated (E.164): what the outbox keeps and the events show
@@ -334,17 +336,12 @@ class TextoAccount:
             self._raise_final(item)
         return SendOutcome(item, prepared)
 
-    def _hold(self, outbox_id: str, parts: int) -> None:
-        self.spending.hold(parts)
-        self._holds[outbox_id] = parts
-
     def _parts_of(self, request: SendRequest) -> int:
         """The parts a request bills (0 when it no longer passes the route's checks)."""
         try:
-            prepared = self._first_route().prepare(request)
+            return self._first_route().prepare(request).billed_parts
         except GatewayError:
             return 0
-        return prepared.message.parts * len(prepared.recipients)
 
     def _raise_final(self, item: OutboxItem) -> NoReturn:
         if item.state is SendState.EXPIRED:

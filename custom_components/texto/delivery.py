@@ -20,6 +20,7 @@ found ``sending`` at start-up is verified on the route that may have carried it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -272,7 +273,7 @@ def _partial(item: OutboxItem, route: Route, err: PartialSendError, *, checking:
     """
     result = err.result
     duplicates = [n for n, e in err.failures.items() if checking and _is_duplicate(e)]
-    already = [n for n in duplicates if _proven_by_duplicate(route, item, n)]
+    already = _proven_by_duplicate(route, item, duplicates) if duplicates else []
     if already:
         result = _with_recipients(result, already)
     retry, unknown, lost = [], [], []
@@ -314,15 +315,16 @@ def _is_duplicate(error: GatewayError) -> bool:
     return isinstance(error, DuplicateRefusedError)
 
 
-def _proven_by_duplicate(route: Route, item: OutboxItem, number: str) -> bool:
-    """Whether 123-SMS refusing the identical resend to ``number`` proves the item reached it.
+def _proven_by_duplicate(route: Route, item: OutboxItem, numbers: Sequence[str]) -> list[str]:
+    """Those of ``numbers`` 123-SMS's refusal of the identical resend proves the item reached.
 
-    Not when another send of this account carried the same text to that number in the
-    24 hours before the item: the refusal may be about that one.
+    Not a number another send of this account carried the same text to in the 24 hours
+    before the item: the refusal may be about that one.
     """
     text = route.gateway.prepare(request_of(item), now=item.created_at).message.text
     since = item.created_at - SMS123_DUPLICATE_REFUSAL
-    return not route.account.sent_log.same_text_sent(number, text, since)
+    sent_log = route.account.sent_log
+    return [number for number in numbers if not sent_log.same_text_sent(number, text, since)]
 
 
 def _with_recipients(result: SendResult, numbers: list[str]) -> SendResult:
@@ -384,7 +386,8 @@ async def _async_checked_send(hass: HomeAssistant, route: Route, item: OutboxIte
             return Attempt(AttemptOutcome.UNKNOWN, route=route.name, error=err)
         # 91 for every number: each had the message already, unless another send of the
         # same text could be the one refused
-        if not all(_proven_by_duplicate(route, item, n) for n in request_of(item).recipients):
+        numbers = request_of(item).recipients
+        if len(_proven_by_duplicate(route, item, numbers)) < len(numbers):
             return Attempt(AttemptOutcome.UNKNOWN, route=route.name, error=err)
         result = _reconstructed(route.gateway, item)
         return Attempt(AttemptOutcome.SENT, result=result, route=route.name)

@@ -71,7 +71,7 @@ def accepted_by_all(
         invalid_recipients=(),
         recipient_ids={},
         message=prepared.message,
-        billed_parts=prepared.message.parts * len(prepared.recipients),
+        billed_parts=prepared.billed_parts,
         credits_used=credits_used,
         sender=prepared.sender,
         send_at=prepared.send_at,
@@ -219,7 +219,7 @@ class Gateway(ABC):
         return Estimate(
             message=prepared.message,
             recipients=len(prepared.recipients),
-            billed_parts=prepared.message.parts * len(prepared.recipients),
+            billed_parts=prepared.billed_parts,
         )
 
     async def cancel(self, sent: SendResult) -> None:

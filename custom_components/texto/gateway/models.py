@@ -130,6 +130,11 @@ class PreparedSend:
     sender: str | None
     send_at: datetime | None
 
+    @property
+    def billed_parts(self) -> int:
+        """The parts it bills once every recipient is accepted."""
+        return self.message.parts * len(self.recipients)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SendResult:
