@@ -70,6 +70,9 @@ TITLES: Mapping[Provider, str] = {
     Provider.SMS123: "123-SMS",
 }
 
+#: what the URL field's help and error show as an example (hassfest wants URLs out of texts)
+EXAMPLE_URL = "http://192.168.1.10:8080"
+
 # --- config entry data -------------------------------------------------------------------
 
 
@@ -110,7 +113,7 @@ def normalize_base_url(raw: str) -> str:
     return f"{url.scheme}://{url.raw_authority}"
 
 
-def _unique_id(provider: Provider, data: Mapping[str, Any]) -> str:
+def account_unique_id(provider: Provider, data: Mapping[str, Any]) -> str:
     """One entry per account: its name where the gateway has one, else a token hash."""
     if provider in ACCOUNT_NAMES:
         return f"{provider}:{data[CONF_USERNAME].lower()}"
@@ -171,7 +174,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data, errors = self._read_credentials(provider, user_input, {})
             if not errors:
-                await self.async_set_unique_id(_unique_id(provider, data))
+                await self.async_set_unique_id(account_unique_id(provider, data))
                 self._abort_if_unique_id_configured()
                 errors = await self._async_check_credentials(data)
             if not errors:
@@ -182,6 +185,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
                 _credentials_schema(provider), user_input
             ),
             errors=errors,
+            description_placeholders={"example_url": EXAMPLE_URL},
         )
 
     async def _async_create_account(
@@ -226,11 +230,14 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
             data = {**entry.data, secret_key: secret}
             errors = {"base": "invalid_auth"} if not secret else {}
             if not errors:
-                self._abort_if_other_entry_has(entry, _unique_id(provider, data))
+                self._abort_if_other_entry_has(entry, account_unique_id(provider, data))
                 errors = await self._async_check_credentials(data)
             if not errors:
                 return self._async_update_and_reload(
-                    entry, "reauth_successful", unique_id=_unique_id(provider, data), data=data
+                    entry,
+                    "reauth_successful",
+                    unique_id=account_unique_id(provider, data),
+                    data=data,
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -251,7 +258,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data, errors = self._read_credentials(provider, user_input, entry.data)
             if not errors:
-                unique_id = _unique_id(provider, data)
+                unique_id = account_unique_id(provider, data)
                 if provider in ACCOUNT_NAMES:
                     await self.async_set_unique_id(unique_id)
                     self._abort_if_unique_id_mismatch(reason="wrong_account")
@@ -261,7 +268,10 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors = await self._async_check_credentials(data)
             if not errors:
                 return self._async_update_and_reload(
-                    entry, "reconfigure_successful", unique_id=_unique_id(provider, data), data=data
+                    entry,
+                    "reconfigure_successful",
+                    unique_id=account_unique_id(provider, data),
+                    data=data,
                 )
         # the stored secret is never sent back to the browser
         shown = dict(user_input or entry.data)
@@ -273,7 +283,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
                 _credentials_schema(provider, secret_required=False), shown
             ),
             errors=errors,
-            description_placeholders={"account": entry.title},
+            description_placeholders={"account": entry.title, "example_url": EXAMPLE_URL},
         )
 
     # --- shared ------------------------------------------------------------------------

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
+import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "texto"
@@ -93,3 +96,123 @@ def test_every_sensor_state_has_a_name_and_an_icon() -> None:
         "expired",
         "unknown",
     }
+
+
+# --- what hassfest refuses in any translated string (script/hassfest/translations.py) ---------
+
+#: hassfest's URL pattern, and any other scheme:// address (placeholders carry URLs instead)
+_URLS = (
+    re.compile(
+        r"(((ftp|ftps|scp|http|https|mqtt|mqtts|socket|socks5):\/\/|www\.)"
+        r"[a-z0-9]+([\-\.]{1}[a-z0-9]+)*\.[a-z]{2,5}(:[0-9]{1,5})?(\/.*)?)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\b[a-z][a-z0-9+.-]*://", re.IGNORECASE),
+)
+_HTML = re.compile(r"<[a-z].*?>", re.IGNORECASE)
+_QUOTED_PLACEHOLDER = re.compile(r"'{\w+}'")
+
+
+def _strings(tree: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    return [(path, _value(tree, path)) for path in sorted(_key_paths(tree))]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_no_string_breaks_a_hassfest_rule(language: str) -> None:
+    broken = []
+    for path, text in _strings(_load(f"translations/{language}.json")):
+        if any(url.search(text) for url in _URLS):
+            broken.append((path, "URL"))
+        if _HTML.search(text):
+            broken.append((path, "HTML"))
+        if _QUOTED_PLACEHOLDER.search(text):
+            broken.append((path, "placeholder in single quotes"))
+        if text != text.strip():
+            broken.append((path, "leading or trailing space"))
+        for _, name, _, _ in string.Formatter().parse(text):
+            if name is not None and not name.isidentifier():
+                broken.append((path, f"placeholder {name!r}"))
+    assert broken == []
+
+
+# --- every key the code names has a string in both languages ---------------------------------
+
+#: where each flow module's keys live in the translations
+_FLOW_SECTIONS = {
+    "config_flow.py": "config",
+    "options_flow.py": "options",
+    "recipient_flow.py": "config_subentries.recipient",
+}
+
+
+def _literal_keys(module: Path) -> dict[str, set[str]]:
+    """The translation keys a module writes literally, by kind (error, abort, step, raised)."""
+    keys: dict[str, set[str]] = {"error": set(), "abort": set(), "step": set(), "raised": set()}
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            name = node.func.id if isinstance(node.func, ast.Name) else name
+            first = node.args[0] if node.args else None
+            if name in ("validation_error", "gateway_error") and isinstance(first, ast.Constant):
+                keys["raised"].add(first.value)
+            if name == "AbortFlow" and isinstance(first, ast.Constant):
+                keys["abort"].add(first.value)
+            for keyword in node.keywords:
+                if not isinstance(keyword.value, ast.Constant):
+                    continue
+                if keyword.arg == "reason":
+                    keys["abort"].add(keyword.value.value)
+                elif keyword.arg == "step_id":
+                    keys["step"].add(keyword.value.value)
+                elif keyword.arg == "translation_key":
+                    keys["raised"].add(keyword.value.value)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            # errors[CONF_X] = "invalid_x"
+            if any(
+                isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "errors"
+                for target in node.targets
+            ):
+                keys["error"].add(node.value.value)
+        elif isinstance(node, ast.Dict):
+            # {"base": "invalid_auth"}
+            for key, value in zip(node.keys, node.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and key.value == "base"
+                    and isinstance(value, ast.Constant)
+                ):
+                    keys["error"].add(value.value)
+    return keys
+
+
+def _section(tree: Mapping[str, Any], dotted: str) -> Mapping[str, Any]:
+    node: Any = tree
+    for key in dotted.split("."):
+        node = node[key]
+    return dict(node)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_key_the_code_names_has_a_string(language: str) -> None:
+    strings = _load(f"translations/{language}.json")
+    raisable = set(strings["exceptions"]) | set(strings["issues"])
+    raisable |= {key for platform in strings["entity"].values() for key in platform}
+    missing: list[str] = []
+    found = 0
+    for module in sorted(INTEGRATION.glob("*.py")):
+        keys = _literal_keys(module)
+        found += sum(len(kind) for kind in keys.values())
+        missing += [f"{module.name}: {key}" for key in keys["raised"] - raisable]
+        flow = _FLOW_SECTIONS.get(module.name)
+        if flow is None:
+            assert not (keys["error"] | keys["abort"] | keys["step"]), module.name
+            continue
+        section = _section(strings, flow)
+        for kind, where in (("error", "error"), ("abort", "abort"), ("step", "step")):
+            missing += [
+                f"{module.name}: {where}.{key}" for key in keys[kind] - set(section.get(where, {}))
+            ]
+    assert found > 40, "the scan found almost no key: it is out of date"
+    assert missing == []

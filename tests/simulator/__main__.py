@@ -27,18 +27,24 @@ def _arguments() -> argparse.Namespace:
         "--base-port",
         type=int,
         default=8901,
-        help="AllMySMS listens here, smsmode on +1, 123-SMS on +2, Mail2SMS SMTP on +3",
+        help=(
+            "AllMySMS listens here, smsmode on +1, 123-SMS on +2, Mail2SMS SMTP on +3;"
+            " 0: each on a free port (the browser tests)"
+        ),
     )
     parser.add_argument("--json", action="store_true", help="print the settings as JSON")
     return parser.parse_args()
 
 
 async def _run(base_port: int, as_json: bool) -> None:
-    allmysms = AllMySmsSimulator(port=base_port, auto_deliver_after=DEMO_DELIVERY_DELAY)
-    smsmode = SmsmodeSimulator(port=base_port + 1, auto_deliver_after=DEMO_DELIVERY_DELAY)
-    sms123 = Sms123Simulator(port=base_port + 2, auto_deliver_after=DEMO_DELIVERY_DELAY)
+    def port(offset: int) -> int:
+        return base_port + offset if base_port else 0
+
+    allmysms = AllMySmsSimulator(port=port(0), auto_deliver_after=DEMO_DELIVERY_DELAY)
+    smsmode = SmsmodeSimulator(port=port(1), auto_deliver_after=DEMO_DELIVERY_DELAY)
+    sms123 = Sms123Simulator(port=port(2), auto_deliver_after=DEMO_DELIVERY_DELAY)
     mail2sms = Mail2SmsSimulator(allmysms)
-    mail2sms.port = base_port + 3
+    mail2sms.port = port(3)
     for simulator in (allmysms, smsmode, sms123):
         await simulator.start()
     smtp_host, smtp_port = await mail2sms.start()

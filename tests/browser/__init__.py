@@ -1,0 +1,1 @@
+"""Tests that drive the real web interface of a real Home Assistant in Chromium."""
