@@ -48,7 +48,9 @@ from homeassistant.config_entries import (  # noqa: E402
 )
 
 from custom_components.texto.config_flow import TextoConfigFlow, account_unique_id  # noqa: E402
+from custom_components.texto.const import PROVIDER_NAMES  # noqa: E402
 from custom_components.texto.gateway.models import Provider  # noqa: E402
+from custom_components.texto.recipient_flow import recipient_title  # noqa: E402
 
 #: each account's recipient: names that tell them apart in entity ids and events
 RECIPIENTS = {
@@ -56,7 +58,6 @@ RECIPIENTS = {
     Provider.SMSMODE: ("Bob", "+33698765432"),
     Provider.SMS123: ("Chloé", "+33611223344"),
 }
-TITLES = {Provider.ALLMYSMS: "AllMySMS", Provider.SMSMODE: "smsmode", Provider.SMS123: "123-SMS"}
 
 
 def _entry(provider: Provider, data: dict[str, Any], options: dict[str, Any]) -> ConfigEntry:
@@ -74,11 +75,11 @@ def _entry(provider: Provider, data: dict[str, Any], options: dict[str, Any]) ->
             ConfigSubentryData(
                 data={"name": name, "phone_number": number},
                 subentry_type="recipient",
-                title=name,
+                title=recipient_title(name, number),
                 unique_id=number,
             )
         ],
-        title=TITLES[provider],
+        title=PROVIDER_NAMES[provider],
         unique_id=account_unique_id(provider, data),
         version=TextoConfigFlow.VERSION,
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from homeassistant.components.webhook import async_generate_id as generate_webhook_id
-from homeassistant.const import Platform
+from homeassistant.const import CONF_NAME, CONF_USERNAME, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
@@ -14,19 +15,30 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .account import TextoAccount, TextoConfigEntry, last_send_store
-from .const import CONF_WEBHOOK_ID, DOMAIN
+from .config_flow import default_title
+from .const import (
+    CONF_PHONE_NUMBER,
+    CONF_PROVIDER,
+    CONF_RECEIVE_MODE,
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+    PROVIDER_NAMES,
+    SUBENTRY_TYPE_RECIPIENT,
+)
 from .coordinator import BalanceCoordinator
 from .entity import account_device
+from .gateway.models import Provider
 from .inbox import seen_store
 from .issues import async_check_credit, async_clear_issues
 from .outbox import outbox_store
 from .polling import async_start_polling
+from .recipient_flow import recipient_title
 from .routes import create_gateway, create_mail2sms
 from .scheduled import scheduled_store
 from .sent_log import sent_log_store
 from .services import async_setup_services
 from .spending import spending_store
-from .webhook import async_remove_cloudhook, async_setup_webhook
+from .webhook import async_remove_cloudhook, async_setup_webhook, receive_mode
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,13 +89,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> boo
     account.outbox.async_start()
     entry.async_on_unload(account.outbox.async_stop)
     entry.async_on_unload(async_start_polling(hass, entry))
-    # Options and subentries change entities and routes: reload to apply them.
-    entry.async_on_unload(entry.add_update_listener(_async_reload))
+    # Data and options change routes and entities: reload to apply them. Recipients do not:
+    # the notify platform follows them (a reload would make the sensors unavailable and the
+    # event entities look as if something had arrived).
+    settings = _settings(entry)
+
+    async def async_reload_on_settings(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+        if _settings(entry) != settings:
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    entry.async_on_unload(entry.add_update_listener(async_reload_on_settings))
     return True
 
 
-async def _async_reload(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
-    hass.config_entries.async_schedule_reload(entry.entry_id)
+def _settings(entry: TextoConfigEntry) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a reload applies: the entry's data and options (not its title or subentries)."""
+    return dict(entry.data), dict(entry.options)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
@@ -97,7 +118,34 @@ async def async_migrate_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> b
             data={CONF_WEBHOOK_ID: generate_webhook_id(), **entry.data},
             minor_version=2,
         )
+    if entry.minor_version < 3:
+        _migrate_to_1_3(hass, entry)
     return True
+
+
+def _migrate_to_1_3(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+    """1.3: titles without personal data, recipients told apart, the receive mode stored.
+
+    A title Texto made from the login ("123-SMS (jean@example.fr)") becomes the gateway's
+    name, numbered when taken; a title the user set is kept. A recipient's row shows its
+    name and the end of its number. The receive mode chosen by default then (webhook when
+    Home Assistant had a public URL, else polling) is stored, so a URL appearing later does
+    not switch it.
+    """
+    provider = Provider(entry.data[CONF_PROVIDER])
+    title = entry.title
+    if title == f"{PROVIDER_NAMES[provider]} ({entry.data.get(CONF_USERNAME)})":
+        others = hass.config_entries.async_entries(DOMAIN)
+        title = default_title(provider, (other.title for other in others if other is not entry))
+    options = dict(entry.options)
+    options.setdefault(CONF_RECEIVE_MODE, receive_mode(hass, entry))
+    for subentry in entry.subentries.values():
+        name, number = subentry.data.get(CONF_NAME), subentry.data.get(CONF_PHONE_NUMBER)
+        if subentry.subentry_type == SUBENTRY_TYPE_RECIPIENT and name and number:
+            hass.config_entries.async_update_subentry(
+                entry, subentry, title=recipient_title(name, number)
+            )
+    hass.config_entries.async_update_entry(entry, title=title, options=options, minor_version=3)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:

@@ -92,7 +92,8 @@ class LastSend:
     def from_dict(cls, data: dict[str, Any]) -> LastSend:
         """Read the stored form."""
         return cls(
-            state=SendState(data["state"]),
+            # before 1.3 a lost answer was stored "unknown"
+            state=SendState(_RENAMED_STATES.get(data["state"], data["state"])),
             message_id=data["message_id"],
             recipients=data["recipients"],
             parts=data["parts"],
@@ -105,6 +106,10 @@ class LastSend:
             outbox_id=data.get("outbox_id"),
             route=data.get("route"),
         )
+
+
+#: send states stored under an older name
+_RENAMED_STATES = {"unknown": SendState.UNCONFIRMED}
 
 
 def last_send_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -349,7 +354,7 @@ class TextoAccount:
             raise gateway_error("send_expired", minutes=minutes)
         if item.error is not None:
             raise_translated(item.error, item.request)
-        raise gateway_error("outcome_unknown")
+        raise gateway_error("send_unconfirmed")
 
     def _first_route(self) -> Gateway:
         """The gateway a send tries first."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import voluptuous as vol
@@ -18,6 +18,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import (
     CONF_ACCESS_TOKEN,
     CONF_API_KEY,
+    CONF_NAME,
     CONF_URL,
     CONF_USERNAME,
 )
@@ -35,13 +36,16 @@ from .const import (
     CONF_ADVANCED,
     CONF_CLOUDHOOK_URL,
     CONF_PROVIDER,
+    CONF_RECEIVE_MODE,
     CONF_WEBHOOK_ID,
     DOMAIN,
+    PROVIDER_NAMES,
     SUBENTRY_TYPE_RECIPIENT,
 )
 from .flow_common import (
     GATEWAY_CLASSES,
     PASSWORD_SELECTOR,
+    TEXT_SELECTOR,
     USERNAME_SELECTOR,
 )
 from .gateway.errors import (
@@ -52,7 +56,7 @@ from .gateway.models import Provider
 from .options_flow import TextoOptionsFlow
 from .recipient_flow import RecipientSubentryFlowHandler
 from .routes import create_gateway
-from .webhook import async_get_cloudhook, webhook_url
+from .webhook import async_get_cloudhook, default_receive_mode, webhook_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -64,11 +68,6 @@ SECRET_KEY: Mapping[Provider, str] = {
 }
 #: gateways that name the account (the others only know a token)
 ACCOUNT_NAMES = frozenset({Provider.ALLMYSMS, Provider.SMS123})
-TITLES: Mapping[Provider, str] = {
-    Provider.ALLMYSMS: "AllMySMS",
-    Provider.SMSMODE: "smsmode",
-    Provider.SMS123: "123-SMS",
-}
 
 #: what the URL field's help and error show as an example (hassfest wants URLs out of texts)
 EXAMPLE_URL = "http://192.168.1.10:8080"
@@ -76,18 +75,26 @@ EXAMPLE_URL = "http://192.168.1.10:8080"
 # --- config entry data -------------------------------------------------------------------
 
 
-def _credentials_schema(provider: Provider, *, secret_required: bool = True) -> vol.Schema:
-    """The provider's fields, with the base URL in a collapsed ``advanced`` section."""
+def _credentials_schema(
+    provider: Provider, errors: Mapping[str, str], *, new_account: bool
+) -> vol.Schema:
+    """The provider's fields, with the base URL in a collapsed ``advanced`` section.
+
+    A new account also takes a name (optional); a known one keeps its stored secret when the
+    field is left empty. The section opens when the error is about its field.
+    """
     fields: dict[vol.Marker, Any] = {}
+    if new_account:
+        fields[vol.Optional(CONF_NAME)] = TEXT_SELECTOR
     if provider in ACCOUNT_NAMES:
         fields[vol.Required(CONF_USERNAME)] = USERNAME_SELECTOR
-    secret = vol.Required if secret_required else vol.Optional
+    secret = vol.Required if new_account else vol.Optional
     fields[secret(SECRET_KEY[provider])] = PASSWORD_SELECTOR
     fields[vol.Required(CONF_ADVANCED)] = section(
         vol.Schema(
             {vol.Optional(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))}
         ),
-        {"collapsed": True},
+        {"collapsed": CONF_ADVANCED not in errors},
     )
     return vol.Schema(fields)
 
@@ -121,17 +128,26 @@ def account_unique_id(provider: Provider, data: Mapping[str, Any]) -> str:
     return f"{provider}:{digest[:16]}"
 
 
-def _title(provider: Provider, data: Mapping[str, Any]) -> str:
-    if provider in ACCOUNT_NAMES:
-        return f"{TITLES[provider]} ({data[CONF_USERNAME]})"
-    return TITLES[provider]
+def default_title(provider: Provider, taken: Iterable[str]) -> str:
+    """The gateway's name, numbered when another account has it ("smsmode 2").
+
+    Never the login: an e-mail there would reach entity ids, warnings and notifications.
+    """
+    taken = {title.casefold() for title in taken}
+    name = PROVIDER_NAMES[provider]
+    number = 1
+    title = name
+    while title.casefold() in taken:
+        number += 1
+        title = f"{name} {number}"
+    return title
 
 
 class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a gateway account."""
 
     VERSION = 1
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     @staticmethod
     @callback
@@ -174,39 +190,52 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data, errors = self._read_credentials(provider, user_input, {})
             if not errors:
-                await self.async_set_unique_id(account_unique_id(provider, data))
-                self._abort_if_unique_id_configured()
+                # the credentials first: a wrong key for a known login says so, and keeps
+                # what was typed, rather than "already configured"
                 errors = await self._async_check_credentials(data)
             if not errors:
-                return await self._async_create_account(provider, data)
+                await self.async_set_unique_id(account_unique_id(provider, data))
+                self._abort_if_unique_id_configured()
+                name = (user_input.get(CONF_NAME) or "").strip()
+                return await self._async_create_account(provider, data, name)
         return self.async_show_form(
             step_id=str(provider),
             data_schema=self.add_suggested_values_to_schema(
-                _credentials_schema(provider), user_input
+                _credentials_schema(provider, errors, new_account=True), user_input
             ),
             errors=errors,
             description_placeholders={"example_url": EXAMPLE_URL},
         )
 
     async def _async_create_account(
-        self, provider: Provider, data: dict[str, Any]
+        self, provider: Provider, data: dict[str, Any], name: str
     ) -> ConfigFlowResult:
-        """Create the entry with its webhook, and show the URL gateways call back."""
+        """Create the entry with its webhook, and say what the gateway needs to call it.
+
+        The receive mode is stored as it is now (webhook when Home Assistant has a public
+        URL, else polling): a URL that appears later does not switch it silently.
+        """
         webhook_id = webhook.async_generate_id()
         data[CONF_WEBHOOK_ID] = webhook_id
         if cloudhook_url := await async_get_cloudhook(self.hass, webhook_id):
             data[CONF_CLOUDHOOK_URL] = cloudhook_url
         url = webhook_url(self.hass, webhook_id, cloudhook_url=cloudhook_url)
+        title = name or default_title(
+            provider, (entry.title for entry in self._async_current_entries())
+        )
+        options = {CONF_RECEIVE_MODE: default_receive_mode(provider, has_url=url is not None)}
         if url is None:
             return self.async_create_entry(
-                title=_title(provider, data),
+                title=title,
                 data=data,
-                description="no_url",
+                options=options,
+                description=f"{provider}_no_url",
                 description_placeholders={"webhook_path": webhook.async_generate_path(webhook_id)},
             )
         return self.async_create_entry(
-            title=_title(provider, data),
+            title=title,
             data=data,
+            options=options,
             description=str(provider),
             description_placeholders={"webhook_url": url},
         )
@@ -280,7 +309,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                _credentials_schema(provider, secret_required=False), shown
+                _credentials_schema(provider, errors, new_account=False), shown
             ),
             errors=errors,
             description_placeholders={"account": entry.title, "example_url": EXAMPLE_URL},

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
+from .gateway.models import Provider
+
 DOMAIN: Final = "texto"
+
+#: each gateway's name as its company writes it (titles, devices, messages)
+PROVIDER_NAMES: Final[Mapping[Provider, str]] = {
+    Provider.ALLMYSMS: "AllMySMS",
+    Provider.MAIL2SMS: "AllMySMS",
+    Provider.SMSMODE: "smsmode",
+    Provider.SMS123: "123-SMS",
+}
 
 # --- config entry data ---------------------------------------------------------------------
 CONF_PROVIDER: Final = "provider"
@@ -74,6 +85,8 @@ EVENT_DELIVERY_REPORT: Final = "texto_delivery_report"
 CONF_MAX_AGE: Final = "max_age"
 CONF_FALLBACK: Final = "fallback"
 CONF_DAILY_PARTS_CAP: Final = "daily_parts_cap"
+#: the highest daily cap the forms take
+DAILY_PARTS_CAP_LIMIT: Final = 100_000
 #: the fallback value naming Mail2SMS (the others are Texto config entry ids)
 FALLBACK_MAIL2SMS: Final = "mail2sms"
 DEFAULT_MAX_AGE: Final = timedelta(hours=1)
@@ -99,4 +112,4 @@ class SendState(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     EXPIRED = "expired"
-    UNKNOWN = "unknown"
+    UNCONFIRMED = "unconfirmed"

@@ -88,7 +88,7 @@ class AttemptOutcome(StrEnum):
     #: certainly not sent, and trying again cannot help
     FAILED = "failed"
     #: may have gone out and the gateway cannot tell: never resend
-    UNKNOWN = "unknown"
+    UNCONFIRMED = "unconfirmed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +253,7 @@ def _unknown(item: OutboxItem, route: Route, err: GatewayError) -> Attempt:
     item.route = route.name
     if can_check(route.gateway, item):
         return Attempt(AttemptOutcome.RETRY, route=route.name, error=err, retry_after=VERIFY_DELAY)
-    return Attempt(AttemptOutcome.UNKNOWN, route=route.name, error=err)
+    return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name, error=err)
 
 
 def can_check(gateway: Gateway, item: OutboxItem) -> bool:
@@ -294,7 +294,7 @@ def _partial(item: OutboxItem, route: Route, err: PartialSendError, *, checking:
         # every number not confirmed
         item.remaining = (*ambiguous, *unknown, *retry)
         item.route = route.name
-        return Attempt(AttemptOutcome.UNKNOWN, result, route.name, err.failures[ambiguous[0]])
+        return Attempt(AttemptOutcome.UNCONFIRMED, result, route.name, err.failures[ambiguous[0]])
     checkable = can_check(route.gateway, item)
     remaining = [*retry, *unknown] if checkable else retry
     item.remaining = tuple(remaining)
@@ -305,7 +305,7 @@ def _partial(item: OutboxItem, route: Route, err: PartialSendError, *, checking:
         delay = VERIFY_DELAY if item.maybe_sent else None
         return Attempt(AttemptOutcome.RETRY, result, route.name, error, retry_after=delay)
     if unknown:
-        return Attempt(AttemptOutcome.UNKNOWN, result, route.name, error)
+        return Attempt(AttemptOutcome.UNCONFIRMED, result, route.name, error)
     if lost:
         return Attempt(AttemptOutcome.FAILED, result, route.name, lost[0])
     return Attempt(AttemptOutcome.SENT, result, route.name)
@@ -352,7 +352,7 @@ async def async_verify(hass: HomeAssistant, account: TextoAccount, item: OutboxI
     item.maybe_sent = True
     route = route_named(hass, account, item.route)
     if route is None:
-        return Attempt(AttemptOutcome.UNKNOWN, route=item.route)
+        return Attempt(AttemptOutcome.UNCONFIRMED, route=item.route)
     if isinstance(route.gateway, SmsmodeGateway):
         found = await _async_find_sent(route, route.gateway, item)
         return found or Attempt(AttemptOutcome.RETRY, route=route.name)
@@ -365,7 +365,7 @@ async def _async_checked_attempt(
     """An attempt after an unknown outcome: only by that route, and only once it is safe."""
     route = route_named(hass, account, item.route)
     if route is None:
-        return Attempt(AttemptOutcome.UNKNOWN, route=item.route)
+        return Attempt(AttemptOutcome.UNCONFIRMED, route=item.route)
     if isinstance(route.gateway, SmsmodeGateway):
         found = await _async_find_sent(route, route.gateway, item)
         if found is not None:
@@ -377,18 +377,18 @@ async def _async_checked_attempt(
 async def _async_checked_send(hass: HomeAssistant, route: Route, item: OutboxItem) -> Attempt:
     """Send again by ``route`` where that is known to be safe, reading 123-SMS's 91 as sent."""
     if not can_check(route.gateway, item):
-        return Attempt(AttemptOutcome.UNKNOWN, route=route.name)
+        return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name)
     checking = isinstance(route.gateway, Sms123Gateway)
     try:
         return await _async_send(route, item)
     except DuplicateRefusedError as err:
         if not checking:
-            return Attempt(AttemptOutcome.UNKNOWN, route=route.name, error=err)
+            return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name, error=err)
         # 91 for every number: each had the message already, unless another send of the
         # same text could be the one refused
         numbers = request_of(item).recipients
         if len(_proven_by_duplicate(route, item, numbers)) < len(numbers):
-            return Attempt(AttemptOutcome.UNKNOWN, route=route.name, error=err)
+            return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name, error=err)
         result = _reconstructed(route.gateway, item)
         return Attempt(AttemptOutcome.SENT, result=result, route=route.name)
     except PartialSendError as err:
@@ -403,7 +403,7 @@ async def _async_checked_send(hass: HomeAssistant, route: Route, item: OutboxIte
         if isinstance(err, AuthenticationError):
             route.account.entry.async_start_reauth(hass)
         # refused now, but the earlier attempt may still have gone out
-        return Attempt(AttemptOutcome.UNKNOWN, route=route.name, error=err)
+        return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name, error=err)
 
 
 def _reconstructed(gateway: Gateway, item: OutboxItem) -> SendResult:
@@ -421,7 +421,7 @@ async def _async_find_sent(
         prepared = gateway.prepare(request_of(item), now=item.created_at)
         listed = await gateway.list_sent(SMSMODE_LIST_DEPTH)
     except GatewayError as err:
-        return Attempt(AttemptOutcome.UNKNOWN, route=route.name, error=err)
+        return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name, error=err)
     since = item.created_at - SMSMODE_CLOCK_SKEW
     for sms in listed:
         # a send this account knows the answer of is another one with the same text

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import CONF_NAME
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from .account import TextoConfigEntry
-from .const import DOMAIN
+from .const import DOMAIN, PROVIDER_NAMES
 from .gateway.models import Provider
-
-PROVIDER_NAMES: dict[Provider, str] = {
-    Provider.ALLMYSMS: "AllMySMS",
-    Provider.MAIL2SMS: "AllMySMS",
-    Provider.SMSMODE: "smsmode",
-    Provider.SMS123: "123-SMS",
-}
 
 #: Home Assistant 2026.8+ links a device to its parent by registry id (``via_device_id``); its
 #: ``via_device`` (the parent's identifiers) is deprecated there and stops working in 2027.8.
@@ -44,11 +38,14 @@ def account_device(entry: TextoConfigEntry) -> DeviceInfo:
 
 
 def recipient_device(entry: TextoConfigEntry, subentry: ConfigSubentry) -> DeviceInfo:
-    """A recipient's device, removed with its subentry, linked to the account's device."""
+    """A recipient's device, removed with its subentry, linked to the account's device.
+
+    Named after the recipient (its notify entity is ``notify.<name>``); no manufacturer: a
+    person's phone is not the gateway's.
+    """
     device = DeviceInfo(
         identifiers={(DOMAIN, f"{entry.entry_id}_{subentry.subentry_id}")},
-        name=subentry.title,
-        manufacturer=PROVIDER_NAMES[entry.runtime_data.gateway.provider],
+        name=subentry.data.get(CONF_NAME) or subentry.title,
         entry_type=DeviceEntryType.SERVICE,
     )
     account = (DOMAIN, entry.entry_id)

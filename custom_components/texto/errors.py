@@ -12,7 +12,7 @@ from typing import NoReturn
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .const import DOMAIN
+from .const import DOMAIN, PROVIDER_NAMES
 from .gateway.errors import (
     AuthenticationError,
     CreditError,
@@ -29,12 +29,13 @@ from .gateway.errors import (
     OutcomeUnknownError,
     PartialSendError,
     RecipientsRejectedError,
+    SenderProblem,
     StopMentionRequiredError,
     TemporarilyUnavailableError,
     UnsupportedFeatureError,
     ValidationError,
 )
-from .gateway.models import SendRequest
+from .gateway.models import Provider, SendRequest
 
 
 def validation_error(key: str, **placeholders: object) -> ServiceValidationError:
@@ -55,19 +56,40 @@ def gateway_error(key: str, **placeholders: object) -> HomeAssistantError:
     )
 
 
-def _positions(numbers: Sequence[str], asked: Sequence[str]) -> str:
-    """1-based positions of ``numbers`` in the call's recipients (never the numbers)."""
+def sender_error(err: InvalidSenderError) -> tuple[str, dict[str, str]]:
+    """The translation key naming the part of the sender rule that failed, and its values.
+
+    The same keys serve the actions (``exceptions``) and the options flow (``error``).
+    """
+    rule = err.rule
+    if rule is None or err.problem is SenderProblem.NOT_ALLOWED:
+        return "sender_not_allowed", {}
+    if err.problem is SenderProblem.LENGTH:
+        limits = {"sender_min": str(rule.min_length), "sender_max": str(rule.max_length)}
+        return "sender_length", limits
+    if err.problem is SenderProblem.CHARACTERS:
+        return ("sender_characters_spaces" if rule.allow_space else "sender_characters"), {}
+    if err.problem is SenderProblem.DIGITS_ONLY:
+        return "sender_digits_only", {}
+    return "sender_first_letter", {}
+
+
+#: the features an action asks for that have a message of their own when a gateway lacks them
+NAMED_FEATURES = frozenset({"flash", "voice", "send_at", "replies", "cancel"})
+
+
+def _positions(numbers: Sequence[str], asked: Sequence[str]) -> list[str]:
+    """``#n`` for each of ``numbers`` in the call's recipients (never the numbers)."""
     wanted = set(numbers)
-    positions = [str(index) for index, number in enumerate(asked, start=1) if number in wanted]
-    return ", ".join(positions) or "?"
+    return [f"#{index}" for index, number in enumerate(asked, start=1) if number in wanted]
 
 
 def _validation(err: ValidationError, request: SendRequest | None) -> ServiceValidationError:
     if isinstance(err, InvalidPhoneNumberError):
-        recipients = request.recipients if request is not None else ()
-        return validation_error(
-            "invalid_phone_number", positions=_positions(err.numbers, recipients)
-        )
+        positions = _positions(err.numbers, request.recipients if request is not None else ())
+        if len(positions) == 1:
+            return validation_error("invalid_phone_number", position=positions[0])
+        return validation_error("invalid_phone_numbers", positions=", ".join(positions) or "?")
     if isinstance(err, EmptyMessageError):
         return validation_error("empty_message")
     if isinstance(err, MessageTooLongError):
@@ -83,13 +105,17 @@ def _validation(err: ValidationError, request: SendRequest | None) -> ServiceVal
             return validation_error("replies_need_gsm7", characters=characters)
         return validation_error("gsm7_not_possible", characters=characters)
     if isinstance(err, InvalidSenderError):
-        return validation_error("invalid_sender")
+        key, placeholders = sender_error(err)
+        return validation_error(key, **placeholders)
     if isinstance(err, StopMentionRequiredError):
         return validation_error("stop_mention_required", mention=err.mention)
     if isinstance(err, InvalidScheduleError):
         return validation_error("send_at_in_past")
     if isinstance(err, UnsupportedFeatureError):
-        return validation_error("unsupported_feature", feature=err.feature)
+        gateway = PROVIDER_NAMES.get(Provider(err.provider), err.provider)
+        if err.feature in NAMED_FEATURES:
+            return validation_error(f"unsupported_{err.feature}", gateway=gateway)
+        return validation_error("unsupported_feature", feature=err.feature, gateway=gateway)
     return validation_error("invalid_field", field=err.field or "?")
 
 
@@ -113,7 +139,7 @@ def _refused(err: GatewayError) -> HomeAssistantError:
     if isinstance(err, TemporarilyUnavailableError):
         return gateway_error("gateway_unavailable")
     if isinstance(err, OutcomeUnknownError):
-        return gateway_error("outcome_unknown")
+        return gateway_error("send_unconfirmed")
     if isinstance(err, PartialSendError):
         return gateway_error(
             "partial_send", sent=len(err.result.recipients), failed=len(err.failures)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any, Final, TypedDict
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_NAME
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.storage import Store
@@ -241,7 +242,7 @@ class Inbox:
                 entity_id = er.async_get(self.hass).async_get_entity_id(
                     "notify", DOMAIN, f"{self.entry.entry_id}_{subentry.subentry_id}"
                 )
-                return subentry.title, entity_id
+                return subentry.data.get(CONF_NAME) or subentry.title, entity_id
         return None, None
 
     def _answered_send(self, reply: InboundMessage) -> tuple[str | None, bool]:

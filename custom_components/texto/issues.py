@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 _LOW = "low_credit"
 _EXHAUSTED = "credit_exhausted"
-_SPENDING_CAP = "spending_cap"
+SPENDING_CAP_ISSUE = "spending_cap"
 
 
 def _issue_id(entry: TextoConfigEntry, kind: str) -> str:
@@ -61,10 +61,12 @@ def async_raise_spending_cap(
     ir.async_create_issue(
         hass,
         DOMAIN,
-        _issue_id(entry, _SPENDING_CAP),
-        is_fixable=False,
+        _issue_id(entry, SPENDING_CAP_ISSUE),
+        # its fix flow (repairs.py) raises or removes the cap
+        is_fixable=True,
+        data={"entry_id": entry.entry_id},
         severity=ir.IssueSeverity.ERROR,
-        translation_key=_SPENDING_CAP,
+        translation_key=SPENDING_CAP_ISSUE,
         translation_placeholders={"account": entry.title, "cap": str(cap), "used": str(used)},
     )
 
@@ -72,11 +74,11 @@ def async_raise_spending_cap(
 @callback
 def async_clear_spending_cap(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
     """Withdraw the daily-cap issue (a new day, or the cap raised or removed)."""
-    ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, _SPENDING_CAP))
+    ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, SPENDING_CAP_ISSUE))
 
 
 @callback
 def async_clear_issues(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
     """Remove the entry's issues (the entry is removed)."""
-    for kind in (_EXHAUSTED, _LOW, _SPENDING_CAP):
+    for kind in (_EXHAUSTED, _LOW, SPENDING_CAP_ISSUE):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, kind))

@@ -6,7 +6,8 @@ from typing import Any, override
 
 from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .account import TextoConfigEntry, response_of
@@ -23,13 +24,32 @@ async def async_setup_entry(
     entry: TextoConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a notify entity for each recipient subentry."""
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type != SUBENTRY_TYPE_RECIPIENT:
-            continue
-        async_add_entities(
-            [RecipientNotifyEntity(entry, subentry)], config_subentry_id=subentry.subentry_id
-        )
+    """Add a notify entity for each recipient subentry, and follow the subentries.
+
+    A recipient added later gets its entity at once; a changed one sends to its new
+    number under its new name; a removed one loses entity and device with its subentry
+    (Home Assistant removes them). The account is not reloaded for any of it.
+    """
+    entities: dict[str, RecipientNotifyEntity] = {}
+
+    @callback
+    def follow_subentries() -> None:
+        for subentry_id, subentry in entry.subentries.items():
+            if subentry.subentry_type != SUBENTRY_TYPE_RECIPIENT:
+                continue
+            if (entity := entities.get(subentry_id)) is not None:
+                entity.async_follow(subentry)
+                continue
+            entities[subentry_id] = RecipientNotifyEntity(entry, subentry)
+            async_add_entities([entities[subentry_id]], config_subentry_id=subentry_id)
+        for subentry_id in set(entities) - set(entry.subentries):
+            del entities[subentry_id]
+
+    async def async_subentries_changed(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+        follow_subentries()
+
+    follow_subentries()
+    entry.async_on_unload(entry.add_update_listener(async_subentries_changed))
 
 
 class RecipientNotifyEntity(NotifyEntity):
@@ -41,10 +61,22 @@ class RecipientNotifyEntity(NotifyEntity):
     _attr_supported_features = NotifyEntityFeature.TITLE
 
     def __init__(self, entry: TextoConfigEntry, subentry: ConfigSubentry) -> None:
+        self.entry = entry
         self.account = entry.runtime_data
         self.phone_number: str = subentry.data[CONF_PHONE_NUMBER]
         self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}"
         self._attr_device_info = recipient_device(entry, subentry)
+
+    @callback
+    def async_follow(self, subentry: ConfigSubentry) -> None:
+        """The recipient was changed: its new number, and its device's new name."""
+        self.phone_number = subentry.data[CONF_PHONE_NUMBER]
+        device = recipient_device(self.entry, subentry)
+        if device != self._attr_device_info and self.device_entry is not None:
+            self._attr_device_info = device
+            dr.async_get(self.hass).async_update_device(
+                self.device_entry.id, name=device.get("name")
+            )
 
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:

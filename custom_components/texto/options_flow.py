@@ -51,6 +51,7 @@ from .const import (
     CONF_STOP_MENTION,
     CONF_TEXT_POLICY,
     CONF_WEBHOOK_ID,
+    DAILY_PARTS_CAP_LIMIT,
     DEFAULT_LOW_CREDIT_THRESHOLD,
     DEFAULT_MAX_AGE,
     DOMAIN,
@@ -64,6 +65,7 @@ from .const import (
     ROUTE_API_THEN_EMAIL,
     ROUTE_EMAIL,
 )
+from .errors import sender_error
 from .flow_common import (
     GATEWAY_CLASSES,
     PASSWORD_SELECTOR,
@@ -113,14 +115,14 @@ DELIVERY_KEYS = (CONF_MAX_AGE, CONF_FALLBACK, CONF_DAILY_PARTS_CAP)
 #: minutes: a day at most (an alert a day late is no alert)
 MAX_AGE_LIMIT = 24 * 60
 DEFAULT_MAX_AGE_MINUTES = int(DEFAULT_MAX_AGE.total_seconds()) // 60
-DAILY_PARTS_CAP_LIMIT = 100_000
 #: the form's value for "no fallback" (stored as ""): a select option needs a translatable key
 FALLBACK_NONE = "none"
 ROUTES = [ROUTE_API, ROUTE_EMAIL, ROUTE_API_THEN_EMAIL]
 
 MAIL2SMS_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_SMTP_HOST): TEXT_SELECTOR,
+        # empty: no Mail2SMS (removes it when it was set up)
+        vol.Optional(CONF_SMTP_HOST): TEXT_SELECTOR,
         vol.Required(CONF_SMTP_PORT, default=DEFAULT_SMTP_PORT): vol.All(
             NumberSelector(
                 NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
@@ -132,7 +134,7 @@ MAIL2SMS_SCHEMA = vol.Schema(
         ),
         vol.Optional(CONF_SMTP_USERNAME): USERNAME_SELECTOR,
         vol.Optional(CONF_SMTP_PASSWORD): PASSWORD_SELECTOR,
-        vol.Required(CONF_SMTP_SENDER): TextSelector(
+        vol.Optional(CONF_SMTP_SENDER): TextSelector(
             TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="email")
         ),
     }
@@ -222,6 +224,10 @@ def _receiving_schema(provider: Provider) -> vol.Schema:
 class TextoOptionsFlow(OptionsFlow):
     """Sending options; AllMySMS entries also set up Mail2SMS and the route.
 
+    Every form names the account (``{account}`` in its title). Where the help depends on
+    the gateway (its sender rule, its balance unit, where to paste the webhook URL), the
+    form's step id names the gateway (``general_<provider>``, ``receiving_<provider>``, and
+    ``receiving_<provider>_no_url`` while Home Assistant has no URL a gateway can reach).
     The entry's update listener reloads it when the options change.
     """
 
@@ -229,13 +235,19 @@ class TextoOptionsFlow(OptionsFlow):
     def _provider(self) -> Provider:
         return Provider(self.config_entry.data[CONF_PROVIDER])
 
+    @property
+    def _account(self) -> dict[str, str]:
+        return {"account": self.config_entry.title}
+
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A menu: sending, delivery, receiving, and Mail2SMS and the route for AllMySMS."""
         if self._provider is Provider.ALLMYSMS:
             menu = ["general", "mail2sms", "route", "delivery", "receiving"]
         else:
             menu = ["general", "delivery", "receiving"]
-        return self.async_show_menu(step_id="init", menu_options=menu)
+        return self.async_show_menu(
+            step_id="init", menu_options=menu, description_placeholders=self._account
+        )
 
     async def async_step_general(
         self, user_input: dict[str, Any] | None = None
@@ -243,31 +255,58 @@ class TextoOptionsFlow(OptionsFlow):
         """Default sender, low-credit threshold, text policy, parts, STOP mention, class."""
         gateway_class = GATEWAY_CLASSES[self._provider]
         errors: dict[str, str] = {}
+        rule = gateway_class.sender_rule
+        placeholders = {
+            **self._account,
+            "sender_min": str(rule.min_length),
+            "sender_max": str(rule.max_length),
+            "max_parts": str(gateway_class.capabilities.max_parts),
+        }
         if user_input is not None:
-            values, errors = _read_general(gateway_class, user_input)
+            values, errors, placeholders_of_errors = _read_general(gateway_class, user_input)
             if not errors:
                 return self._async_save(values, GENERAL_KEYS)
-        rule = gateway_class.sender_rule
+            placeholders |= placeholders_of_errors
         return self.async_show_form(
-            step_id="general",
+            step_id=f"general_{self._provider}",
             data_schema=self.add_suggested_values_to_schema(
                 _general_schema(self._provider), user_input or self.config_entry.options
             ),
             errors=errors,
-            description_placeholders={
-                "sender_min": str(rule.min_length),
-                "sender_max": str(rule.max_length),
-                "max_parts": str(gateway_class.capabilities.max_parts),
-            },
+            description_placeholders=placeholders,
         )
+
+    async def async_step_general_allmysms(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The sending options of an AllMySMS entry."""
+        return await self.async_step_general(user_input)
+
+    async def async_step_general_smsmode(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The sending options of a smsmode entry."""
+        return await self.async_step_general(user_input)
+
+    async def async_step_general_sms123(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The sending options of a 123-SMS entry."""
+        return await self.async_step_general(user_input)
 
     async def async_step_mail2sms(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The user's SMTP server for AllMySMS Mail2SMS, checked by logging in."""
+        """The user's SMTP server for AllMySMS Mail2SMS, checked by logging in.
+
+        An empty server removes Mail2SMS: the route goes back to the HTTPS API, and a
+        fallback that named Mail2SMS is cleared.
+        """
         options = self.config_entry.options
         errors: dict[str, str] = {}
         if user_input is not None:
+            if not (user_input.get(CONF_SMTP_HOST) or "").strip():
+                return self._async_remove_mail2sms()
             settings, errors = _read_smtp(user_input, options)
             if not errors:
                 errors = await _async_check_mail2sms(self.config_entry.data, settings)
@@ -279,7 +318,18 @@ class TextoOptionsFlow(OptionsFlow):
             step_id="mail2sms",
             data_schema=self.add_suggested_values_to_schema(MAIL2SMS_SCHEMA, shown),
             errors=errors,
+            description_placeholders=self._account,
         )
+
+    @callback
+    def _async_remove_mail2sms(self) -> ConfigFlowResult:
+        options = self.config_entry.options
+        values: dict[str, Any] = {}
+        if options.get(CONF_ROUTE) in (ROUTE_EMAIL, ROUTE_API_THEN_EMAIL):
+            values[CONF_ROUTE] = ROUTE_API
+        if options.get(CONF_FALLBACK) == FALLBACK_MAIL2SMS:
+            values[CONF_FALLBACK] = ""
+        return self._async_save(values, (*SMTP_KEYS, *values))
 
     async def async_step_route(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The HTTPS API, Mail2SMS, or the API with Mail2SMS when the API is unreachable."""
@@ -296,6 +346,7 @@ class TextoOptionsFlow(OptionsFlow):
                 ROUTE_SCHEMA, user_input or self.config_entry.options
             ),
             errors=errors,
+            description_placeholders=self._account,
         )
 
     async def async_step_delivery(
@@ -323,6 +374,7 @@ class TextoOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="delivery",
             data_schema=self.add_suggested_values_to_schema(_delivery_schema(fallbacks), shown),
+            description_placeholders=self._account,
         )
 
     def _fallback_options(self) -> list[SelectOptionDict]:
@@ -350,8 +402,9 @@ class TextoOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """How reports and replies arrive; shows the webhook URL and where to paste it.
 
-        The form's step id names the gateway (``receiving_<provider>``): its description
-        tells what to do in that gateway's customer area.
+        The form's step id names the gateway, and whether Home Assistant has a URL the
+        gateway can reach: its description tells what to do in that gateway's customer area,
+        or how to give Home Assistant a URL.
         """
         if user_input is not None:
             values = {
@@ -366,14 +419,17 @@ class TextoOptionsFlow(OptionsFlow):
             CONF_ALLOW_INTERNAL_URL: entry.options.get(CONF_ALLOW_INTERNAL_URL, False),
         }
         return self.async_show_form(
-            step_id=f"receiving_{self._provider}",
+            step_id=f"receiving_{self._provider}" + ("" if url else "_no_url"),
             data_schema=self.add_suggested_values_to_schema(
                 _receiving_schema(self._provider), shown
             ),
-            # not a refusal: a warning that gateways cannot reach Home Assistant yet
-            errors={} if url else {"base": "no_webhook_url"},
             description_placeholders={
-                "webhook_url": url or webhook.async_generate_path(entry.data[CONF_WEBHOOK_ID])
+                **self._account,
+                **(
+                    {"webhook_url": url}
+                    if url
+                    else {"webhook_path": webhook.async_generate_path(entry.data[CONF_WEBHOOK_ID])}
+                ),
             },
         )
 
@@ -383,16 +439,34 @@ class TextoOptionsFlow(OptionsFlow):
         """The receiving form of an AllMySMS entry."""
         return await self.async_step_receiving(user_input)
 
+    async def async_step_receiving_allmysms_no_url(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The receiving form of an AllMySMS entry without a URL the gateway reaches."""
+        return await self.async_step_receiving(user_input)
+
     async def async_step_receiving_smsmode(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The receiving form of a smsmode entry."""
         return await self.async_step_receiving(user_input)
 
+    async def async_step_receiving_smsmode_no_url(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The receiving form of a smsmode entry without a URL the gateway reaches."""
+        return await self.async_step_receiving(user_input)
+
     async def async_step_receiving_sms123(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The receiving form of a 123-SMS entry."""
+        return await self.async_step_receiving(user_input)
+
+    async def async_step_receiving_sms123_no_url(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The receiving form of a 123-SMS entry without a URL the gateway reaches."""
         return await self.async_step_receiving(user_input)
 
     @callback
@@ -404,20 +478,24 @@ class TextoOptionsFlow(OptionsFlow):
 
 def _read_general(
     gateway_class: type[Gateway], user_input: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The general options from the form, and what is wrong with them."""
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """The general options from the form, what is wrong with them, and the errors' values.
+
+    A refused sender is named by the part of the gateway's rule it breaks.
+    """
     values = {k: v for k, v in user_input.items() if k != CONF_DEFAULT_SENDER}
     errors: dict[str, str] = {}
+    placeholders: dict[str, str] = {}
     sender = (user_input.get(CONF_DEFAULT_SENDER) or "").strip()
     if sender:
         try:
             values[CONF_DEFAULT_SENDER] = validate_sender(sender, gateway_class.sender_rule)
-        except InvalidSenderError:
-            errors[CONF_DEFAULT_SENDER] = "invalid_sender"
+        except InvalidSenderError as err:
+            errors[CONF_DEFAULT_SENDER], placeholders = sender_error(err)
         # smsmode's class 4 (replies) always goes out from its own number
         if user_input.get(CONF_MESSAGE_CLASS) == MESSAGE_CLASS_REPLIES:
             errors[CONF_MESSAGE_CLASS] = "sender_with_replies"
-    return values, errors
+    return values, errors, placeholders
 
 
 def _read_smtp(
@@ -428,7 +506,7 @@ def _read_smtp(
         CONF_SMTP_HOST: user_input[CONF_SMTP_HOST].strip(),
         CONF_SMTP_PORT: user_input[CONF_SMTP_PORT],
         CONF_SMTP_SECURITY: user_input[CONF_SMTP_SECURITY],
-        CONF_SMTP_SENDER: user_input[CONF_SMTP_SENDER].strip(),
+        CONF_SMTP_SENDER: (user_input.get(CONF_SMTP_SENDER) or "").strip(),
     }
     if username := (user_input.get(CONF_SMTP_USERNAME) or "").strip():
         settings[CONF_SMTP_USERNAME] = username
@@ -436,8 +514,6 @@ def _read_smtp(
         if password:
             settings[CONF_SMTP_PASSWORD] = password
     errors: dict[str, str] = {}
-    if not settings[CONF_SMTP_HOST]:
-        errors[CONF_SMTP_HOST] = "cannot_connect_smtp"
     if not _EMAIL.fullmatch(settings[CONF_SMTP_SENDER]):
         errors[CONF_SMTP_SENDER] = "invalid_email"
     return settings, errors

@@ -65,7 +65,7 @@ SAVE_DELAY: Final = 1
 
 WAITING_STATES: Final = frozenset({SendState.QUEUED, SendState.SENDING})
 #: the final states the user is told about loudly (event and notification)
-LOST_STATES: Final = frozenset({SendState.FAILED, SendState.EXPIRED, SendState.UNKNOWN})
+LOST_STATES: Final = frozenset({SendState.FAILED, SendState.EXPIRED, SendState.UNCONFIRMED})
 #: the states the outbox counts (``delivered`` is a delivery report's, not the outbox's)
 OUTBOX_STATES: Final = (
     SendState.QUEUED,
@@ -74,7 +74,7 @@ OUTBOX_STATES: Final = (
     SendState.SCHEDULED,
     SendState.FAILED,
     SendState.EXPIRED,
-    SendState.UNKNOWN,
+    SendState.UNCONFIRMED,
 )
 REASON_EXPIRED: Final = "expired"
 
@@ -365,7 +365,7 @@ class Outbox:
                     if self._too_old(item) and item.outbox_id not in self._to_verify:
                         # too old to send late; but one that may have gone out is unknown
                         if item.maybe_sent:
-                            await self._async_finish(item, SendState.UNKNOWN, REASON_EXPIRED)
+                            await self._async_finish(item, SendState.UNCONFIRMED, REASON_EXPIRED)
                         else:
                             await self._async_finish(item, SendState.EXPIRED, REASON_EXPIRED)
                         return
@@ -388,7 +388,7 @@ class Outbox:
         except Exception:
             # a bug must not leave the item waiting for ever without a word
             _LOGGER.exception("Outbox item %s failed unexpectedly", item.outbox_id)
-            await self._async_finish(item, SendState.UNKNOWN, "internal_error")
+            await self._async_finish(item, SendState.UNCONFIRMED, "internal_error")
 
     async def _attempt(self, item: OutboxItem) -> Attempt:
         if item.outbox_id in self._to_verify:
@@ -437,8 +437,8 @@ class Outbox:
             await self._async_finish(item, state, None)
         elif attempt.outcome is AttemptOutcome.FAILED:
             await self._async_finish(item, SendState.FAILED, reason)
-        elif attempt.outcome is AttemptOutcome.UNKNOWN:
-            await self._async_finish(item, SendState.UNKNOWN, reason)
+        elif attempt.outcome is AttemptOutcome.UNCONFIRMED:
+            await self._async_finish(item, SendState.UNCONFIRMED, reason)
         else:
             delay = self.backoff(item.attempts, attempt.retry_after)
             item.state = SendState.QUEUED

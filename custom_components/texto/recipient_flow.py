@@ -42,6 +42,17 @@ RECIPIENT_SCHEMA = vol.Schema(
 )
 
 
+def recipient_title(name: str, number: str) -> str:
+    """How the recipient's row reads: its name and the end of its number ("Alice · •• 56 78").
+
+    Two recipients of the same name are told apart; the number is not shown whole.
+    """
+    digits = number[-4:]
+    ending = f"•• {digits[:2]} {digits[2:]}"
+    # a recipient left without a name is named by its number: its ending says enough
+    return ending if name == number else f"{name} · {ending}"
+
+
 def _read_recipient(user_input: Mapping[str, Any]) -> dict[str, str] | None:
     """``{name, phone_number}`` with the number in E.164, or None when it is not valid."""
     try:
@@ -55,8 +66,8 @@ def _read_recipient(user_input: Mapping[str, Any]) -> dict[str, str] | None:
 class RecipientSubentryFlowHandler(ConfigSubentryFlow):
     """A recipient: a name and a phone number, one notify entity.
 
-    The entry's update listener reloads it when a recipient is added, changed or
-    removed, so its entity follows.
+    Adding, changing or removing one does not reload the account: the notify platform
+    follows the entry's subentries (see notify.py).
     """
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
@@ -70,7 +81,7 @@ class RecipientSubentryFlowHandler(ConfigSubentryFlow):
                 return self.async_abort(reason="already_configured")
             else:
                 return self.async_create_entry(
-                    title=recipient[CONF_NAME],
+                    title=recipient_title(recipient[CONF_NAME], recipient[CONF_PHONE_NUMBER]),
                     data=recipient,
                     unique_id=recipient[CONF_PHONE_NUMBER],
                 )
@@ -96,7 +107,7 @@ class RecipientSubentryFlowHandler(ConfigSubentryFlow):
                 return self.async_update_and_abort(
                     self._get_entry(),
                     subentry,
-                    title=recipient[CONF_NAME],
+                    title=recipient_title(recipient[CONF_NAME], recipient[CONF_PHONE_NUMBER]),
                     data=recipient,
                     unique_id=recipient[CONF_PHONE_NUMBER],
                 )

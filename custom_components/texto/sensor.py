@@ -18,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .account import TextoConfigEntry, delivery_counts
-from .const import SendState
+from .const import FALLBACK_MAIL2SMS, SendState
 from .coordinator import BalanceCoordinator
 from .entity import TextoAccountEntity
 from .gateway.models import Balance, Provider
@@ -40,8 +40,8 @@ BALANCE_SENSORS: tuple[BalanceSensorDescription, ...] = (
         key="credit",
         translation_key="credit",
         state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=lambda balance: balance.amount,
+        # 14985 credits, not 14985.0; a fraction (smsmode's 212.5) shows as it is
+        value_fn=lambda balance: _whole(balance.amount),
         providers=frozenset({Provider.ALLMYSMS, Provider.SMSMODE}),
     ),
     BalanceSensorDescription(
@@ -49,12 +49,17 @@ BALANCE_SENSORS: tuple[BalanceSensorDescription, ...] = (
         translation_key="remaining_sms",
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        value_fn=lambda balance: (
+        value_fn=lambda balance: _whole(
             balance.sms_estimate if balance.sms_estimate is not None else balance.amount
         ),
         providers=frozenset({Provider.ALLMYSMS, Provider.SMS123}),
     ),
 )
+
+
+def _whole(amount: float) -> float | int:
+    """A whole number without its decimal point."""
+    return int(amount) if amount.is_integer() else amount
 
 
 async def async_setup_entry(
@@ -153,18 +158,34 @@ class LastStatusSensor(_AccountListenerSensor):
         counts: dict[str, int | None] = dict.fromkeys(("delivered", "failed", "expired", "pending"))
         if last.accepted:
             counts.update(delivery_counts(last))
-        return {
+        attributes: dict[str, Any] = {
             "message_id": last.message_id,
             "recipients": last.recipients,
             "parts": last.parts,
             "billed_parts": last.billed_parts,
-            "error": last.error,
             "updated_at": last.at.isoformat(),
             # what carried it: this entry's id, "mail2sms", or the fallback entry's id
             "route": last.route,
+            "route_name": self._route_name(last.route),
             "outbox_id": last.outbox_id,
             **counts,
         }
+        # only when there is one: Home Assistant shows a missing value as "Error: Unknown"
+        if last.error is not None:
+            attributes["error"] = last.error
+        return attributes
+
+    def _route_name(self, route: str | None) -> str | None:
+        """The title of the account whose route carried the send (Mail2SMS named as such)."""
+        entry = self.account.entry
+        if route is None:
+            return None
+        if route == FALLBACK_MAIL2SMS:
+            return f"{entry.title} (Mail2SMS)"
+        if route == entry.entry_id:
+            return entry.title
+        other = self.hass.config_entries.async_get_entry(route)
+        return other.title if other is not None else route
 
 
 class SentPartsSensor(_AccountListenerSensor, RestoreSensor):

@@ -130,6 +130,7 @@ async def _estimate(call: ServiceCall) -> ServiceResponse:
         "units": message.units,
         "replaced": [{"from": original, "to": new} for original, new in message.replaced],
         "credits": estimate.credits,
+        "warnings": list(estimate.warnings),
     }
 
 

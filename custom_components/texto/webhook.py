@@ -177,18 +177,28 @@ def has_public_url(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
     return webhook_url(hass, entry.data[CONF_WEBHOOK_ID]) is not None
 
 
+def default_receive_mode(provider: Provider, *, has_url: bool) -> str:
+    """How a new account receives: by webhook when HA has a public URL, else by polling.
+
+    123-SMS has no polling API: always webhook.
+    """
+    if provider is Provider.SMS123 or has_url:
+        return RECEIVE_WEBHOOK
+    return RECEIVE_POLLING
+
+
 def receive_mode(hass: HomeAssistant, entry: TextoConfigEntry) -> str:
     """How reports and replies arrive: ``webhook``, ``polling`` or ``both``.
 
-    The option, else webhook when HA is reachable from the internet, else polling.
-    123-SMS has no polling API: always webhook.
+    The option, stored when the account was created (or migrated); 123-SMS always webhook.
     """
-    if Provider(entry.data[CONF_PROVIDER]) is Provider.SMS123:
+    provider = Provider(entry.data[CONF_PROVIDER])
+    if provider is Provider.SMS123:
         return RECEIVE_WEBHOOK
     mode = entry.options.get(CONF_RECEIVE_MODE)
     if mode in (RECEIVE_WEBHOOK, RECEIVE_POLLING, RECEIVE_BOTH):
         return str(mode)
-    return RECEIVE_WEBHOOK if has_public_url(hass, entry) else RECEIVE_POLLING
+    return default_receive_mode(provider, has_url=has_public_url(hass, entry))
 
 
 def callback_url(hass: HomeAssistant, entry: TextoConfigEntry) -> str | None:

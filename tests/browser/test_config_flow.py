@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,8 +46,11 @@ def test_add_account_wrong_key_then_right(page: Page, demo: Demo, language: str)
     field(dialog, "api_key").fill(sms123["api_key"])
     dialog.get_by_role("button", name=ha_text(language, "ui.common.submit")).click()
     # the demo has no public URL: the gateway cannot call back, the text says what to do
-    instructions = first_sentence(texto_text(language, "config.create_entry.no_url"))
+    instructions = first_sentence(texto_text(language, "config.create_entry.sms123_no_url"))
     expect(dialog).to_contain_text(instructions)
+    # 123-SMS cannot be polled: its text never says to
+    polling = texto_text(language, "selector.receive_mode.options.polling")
+    expect(dialog).not_to_contain_text(re.compile(polling, re.IGNORECASE))
     assert raw_keys(visible_text(dialog)) == []
     dialog.get_by_role(
         "button", name=ha_text(language, "ui.panel.config.integrations.config_flow.finish_skip")

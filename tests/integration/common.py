@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,15 +12,21 @@ from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY, CONF_URL, CONF_
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.texto.config_flow import TextoConfigFlow
 from custom_components.texto.const import (
     CONF_PHONE_NUMBER,
     CONF_PROVIDER,
+    CONF_WEBHOOK_ID,
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from custom_components.texto.recipient_flow import recipient_title
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
 from tests.simulator.smsmode import SmsmodeSimulator
+
+#: entries as this Texto's flow stores them (no migration on setup)
+CURRENT_MINOR_VERSION = TextoConfigFlow.MINOR_VERSION
 
 ALICE = "+33612345678"
 BOB = "+33698765432"
@@ -30,7 +37,7 @@ def recipient(name: str, number: str) -> ConfigSubentryData:
     return ConfigSubentryData(
         data={"name": name, CONF_PHONE_NUMBER: number},
         subentry_type=SUBENTRY_TYPE_RECIPIENT,
-        title=name,
+        title=recipient_title(name, number),
         unique_id=number,
     )
 
@@ -41,6 +48,7 @@ def allmysms_entry(
     """An AllMySMS account on the simulator, with Alice as recipient."""
     return MockConfigEntry(
         domain=DOMAIN,
+        minor_version=kwargs.pop("minor_version", CURRENT_MINOR_VERSION),
         title=f"AllMySMS ({sim.login})",
         unique_id=f"allmysms:{sim.login}",
         data={
@@ -48,6 +56,7 @@ def allmysms_entry(
             CONF_USERNAME: sim.login,
             CONF_API_KEY: sim.api_key,
             CONF_URL: sim.base_url,
+            CONF_WEBHOOK_ID: secrets.token_hex(32),
         },
         options=options or {},
         subentries_data=kwargs.pop("subentries_data", [recipient("Alice", ALICE)]),
@@ -61,12 +70,14 @@ def smsmode_entry(
     """A smsmode account on the simulator, with Alice as recipient."""
     return MockConfigEntry(
         domain=DOMAIN,
+        minor_version=CURRENT_MINOR_VERSION,
         title="smsmode",
         unique_id="smsmode:test",
         data={
             CONF_PROVIDER: "smsmode",
             CONF_ACCESS_TOKEN: sim.access_token,
             CONF_URL: sim.base_url,
+            CONF_WEBHOOK_ID: secrets.token_hex(32),
         },
         options=options or {},
         subentries_data=[recipient("Alice", ALICE)],
@@ -77,6 +88,7 @@ def sms123_entry(sim: Sms123Simulator, *, options: dict[str, Any] | None = None)
     """A 123-SMS account on the simulator, with Alice as recipient."""
     return MockConfigEntry(
         domain=DOMAIN,
+        minor_version=CURRENT_MINOR_VERSION,
         title=f"123-SMS ({sim.user})",
         unique_id=f"sms123:{sim.user}",
         data={
@@ -84,6 +96,7 @@ def sms123_entry(sim: Sms123Simulator, *, options: dict[str, Any] | None = None)
             CONF_USERNAME: sim.user,
             CONF_API_KEY: sim.api_key,
             CONF_URL: sim.base_url,
+            CONF_WEBHOOK_ID: secrets.token_hex(32),
         },
         options=options or {},
         subentries_data=[recipient("Alice", ALICE)],

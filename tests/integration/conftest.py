@@ -107,6 +107,10 @@ def _check_result(
     if result["type"] is FlowResultType.MENU:
         # a menu may show fewer options than the step translates (per-gateway menus)
         assert set(result["menu_options"]) <= set(step["menu_options"])
+        # the web interface fills no placeholder in a menu's title (it does in a form's)
+        assert not _PLACEHOLDER.findall(step["title"]), result["step_id"]
+        missing = set(_PLACEHOLDER.findall(step.get("description", "")))
+        assert missing <= set(result["description_placeholders"] or {}), result["step_id"]
         return
     texts = [step.get("description", "")]
     texts += _check_fields(english, result["data_schema"], step)

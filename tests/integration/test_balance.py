@@ -50,8 +50,8 @@ async def test_balance_is_polled_every_30_minutes(
 
     await next_poll(hass)
 
-    assert hass.states.get("sensor.allmysms_demo_credit").state == "1500.0"
-    assert hass.states.get("sensor.allmysms_demo_remaining_sms").state == "100.0"
+    assert hass.states.get("sensor.allmysms_demo_credit").state == "1500"
+    assert hass.states.get("sensor.allmysms_demo_remaining_sms").state == "100"
 
 
 async def test_unreachable_gateway_makes_balance_unavailable_and_logs_once(
@@ -74,7 +74,7 @@ async def test_unreachable_gateway_makes_balance_unavailable_and_logs_once(
 
     await allmysms_sim.accept_connections()
     await next_poll(hass)
-    assert hass.states.get("sensor.allmysms_demo_credit").state == "15000.0"
+    assert hass.states.get("sensor.allmysms_demo_credit").state == "15000"
 
 
 async def test_low_credit_issue_raised_then_cleared(

@@ -32,6 +32,7 @@ from custom_components.texto.config_flow import normalize_base_url
 from custom_components.texto.const import (
     CONF_ADVANCED,
     CONF_DEFAULT_SENDER,
+    CONF_FALLBACK,
     CONF_LOW_CREDIT_THRESHOLD,
     CONF_MAX_PARTS,
     CONF_MESSAGE_CLASS,
@@ -48,6 +49,8 @@ from custom_components.texto.const import (
     CONF_TEXT_POLICY,
     CONF_WEBHOOK_ID,
     DOMAIN,
+    ROUTE_API,
+    ROUTE_API_THEN_EMAIL,
     SUBENTRY_TYPE_RECIPIENT,
 )
 from custom_components.texto.gateway.allmysms import AllMySmsGateway
@@ -141,9 +144,10 @@ async def test_user_step_is_a_gateway_menu(hass: HomeAssistant) -> None:
 @pytest.mark.parametrize(
     ("provider_sim", "title", "unique_id"),
     [
-        ("allmysms", "AllMySMS (demo)", "allmysms:demo"),
+        # the gateway's name: never the login (an e-mail for 123-SMS)
+        ("allmysms", "AllMySMS", "allmysms:demo"),
         ("smsmode", "smsmode", _smsmode_id("demo-smsmode-token")),
-        ("sms123", "123-SMS (client@example.fr)", "sms123:client@example.fr"),
+        ("sms123", "123-SMS", "sms123:client@example.fr"),
     ],
     indirect=["provider_sim"],
 )
@@ -326,20 +330,37 @@ async def test_unknown_error_is_logged(
     assert "secret-key" not in caplog.text
 
 
-@pytest.mark.parametrize("login", ["demo", "DEMO"])
 async def test_same_account_twice_is_refused(
-    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, login: str
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
 ) -> None:
     allmysms_entry(allmysms_sim).add_to_hass(hass)
     result = await _start(hass, "allmysms")
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials("allmysms", allmysms_sim, **{CONF_USERNAME: login})
+        result["flow_id"], _credentials("allmysms", allmysms_sim)
     )
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-    assert allmysms_sim.requests == []
+    # the credentials were checked first (a balance read), nothing sent
+    assert [request.path for request in allmysms_sim.requests] == ["/http/9.0/getInfo/"]
+    assert allmysms_sim.messages == []
+
+
+async def test_wrong_key_for_a_configured_login_says_the_key_is_wrong(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    allmysms_entry(allmysms_sim).add_to_hass(hass)
+    result = await _start(hass, "allmysms")
+    typed = _credentials("allmysms", allmysms_sim, **{CONF_API_KEY: "not-the-key"})
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+
+    # not "already configured": the form again, with what was typed (the key aside)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert _suggested(result, CONF_USERNAME) == allmysms_sim.login
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
 async def test_same_smsmode_token_twice_is_refused(
@@ -615,8 +636,10 @@ async def test_smsmode_options_menu_and_general_are_stored(
         result["flow_id"], {"next_step_id": "general"}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "general"
+    # the form of this gateway: its own sender rule and balance unit in the help
+    assert result["step_id"] == "general_smsmode"
     assert result["description_placeholders"] == {
+        "account": "smsmode",
         "sender_min": "1",
         "sender_max": "11",
         "max_parts": "5",
@@ -681,9 +704,19 @@ async def test_options_prefill_and_clear_the_sender(
     assert CONF_DEFAULT_SENDER not in entry.options
 
 
-@pytest.mark.parametrize("sender", ["Él", "Mé", "0612345678", "Far too long a sender"])
+@pytest.mark.parametrize(
+    ("sender", "error"),
+    [
+        ("Él", "sender_length"),
+        ("Maisoné", "sender_characters_spaces"),
+        ("MA-MAISON", "sender_characters_spaces"),
+        ("0612345678", "sender_digits_only"),
+        ("1MAISON", "sender_first_letter"),
+        ("Far too long a sender", "sender_length"),
+    ],
+)
 async def test_options_invalid_sender(
-    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, sender: str
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, sender: str, error: str
 ) -> None:
     entry = allmysms_entry(allmysms_sim)
     entry.add_to_hass(hass)
@@ -697,7 +730,8 @@ async def test_options_invalid_sender(
     )
 
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {CONF_DEFAULT_SENDER: "invalid_sender"}
+    # the error names the part of AllMySMS's rule the sender breaks
+    assert result["errors"] == {CONF_DEFAULT_SENDER: error}
     assert result["description_placeholders"]["sender_min"] == "3"
 
 
@@ -1008,7 +1042,6 @@ async def test_mail2sms_server_down(
     [
         ({CONF_SMTP_SENDER: "maison"}, {CONF_SMTP_SENDER: "invalid_email"}),
         ({CONF_SMTP_SENDER: "a b@example.fr"}, {CONF_SMTP_SENDER: "invalid_email"}),
-        ({CONF_SMTP_HOST: "  "}, {CONF_SMTP_HOST: "cannot_connect_smtp"}),
     ],
 )
 async def test_mail2sms_form_errors_need_no_connection(
@@ -1026,6 +1059,31 @@ async def test_mail2sms_form_errors_need_no_connection(
     )
 
     assert result["errors"] == errors
+
+
+async def test_mail2sms_is_removed_by_emptying_the_server(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock, allmysms_sim: AllMySmsSimulator
+) -> None:
+    smtp = {k: v for k, v in _smtp_form(None).items() if k != CONF_SMTP_PASSWORD}
+    entry = allmysms_entry(
+        allmysms_sim,
+        options={
+            **smtp,
+            CONF_ROUTE: ROUTE_API_THEN_EMAIL,
+            CONF_FALLBACK: "mail2sms",
+            "sender": "MAISON",
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await _mail2sms_step(hass, entry)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], _smtp_form(None, **{CONF_SMTP_HOST: "  "})
+    )
+
+    # nothing checked (no server), Mail2SMS gone with what depended on it, the rest kept
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(entry.options) == {CONF_ROUTE: ROUTE_API, CONF_FALLBACK: "", "sender": "MAISON"}
 
 
 async def test_mail2sms_refuses_a_login_the_subject_cannot_carry(
@@ -1135,7 +1193,8 @@ async def test_add_recipient_normalises_the_number(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     [subentry] = entry.subentries.values()
     assert subentry.subentry_type == SUBENTRY_TYPE_RECIPIENT
-    assert subentry.title == "Alice"
+    # the row tells two Alices apart, without showing the whole number
+    assert subentry.title == "Alice · •• 56 78"
     assert subentry.unique_id == ALICE
     assert dict(subentry.data) == {CONF_NAME: "Alice", CONF_PHONE_NUMBER: ALICE}
 
@@ -1158,7 +1217,7 @@ async def test_add_recipient_invalid_then_blank_name(
         result["flow_id"], {CONF_NAME: " ", CONF_PHONE_NUMBER: "+33 6 98 76 54 32"}
     )
     [subentry] = entry.subentries.values()
-    assert subentry.title == BOB
+    assert subentry.title == "•• 54 32"  # no name: the number names it
 
 
 async def test_add_recipient_twice_is_refused(
@@ -1199,7 +1258,7 @@ async def test_reconfigure_recipient(hass: HomeAssistant, allmysms_sim: AllMySms
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     subentry = entry.subentries[subentry_id]
-    assert subentry.title == "Alice (work)"
+    assert subentry.title == "Alice (work) · •• 54 32"
     assert subentry.unique_id == BOB
     assert dict(subentry.data) == {CONF_NAME: "Alice (work)", CONF_PHONE_NUMBER: BOB}
 
@@ -1217,7 +1276,7 @@ async def test_reconfigure_recipient_keeps_its_own_number(
     )
 
     assert result["reason"] == "reconfigure_successful"
-    assert entry.subentries[subentry_id].title == "Alicia"
+    assert entry.subentries[subentry_id].title == "Alicia · •• 56 78"
 
 
 async def test_reconfigure_recipient_to_anothers_number_is_refused(
@@ -1227,7 +1286,7 @@ async def test_reconfigure_recipient_to_anothers_number_is_refused(
         allmysms_sim, subentries_data=[recipient("Alice", ALICE), recipient("Bob", BOB)]
     )
     entry.add_to_hass(hass)
-    alice_id = next(s.subentry_id for s in entry.subentries.values() if s.title == "Alice")
+    alice_id = next(s.subentry_id for s in entry.subentries.values() if s.unique_id == ALICE)
     result = await entry.start_subentry_reconfigure_flow(hass, alice_id)
 
     result = await hass.config_entries.subentries.async_configure(

@@ -164,7 +164,7 @@ async def test_no_identical_resend_near_the_end_of_the_duplicate_window(
 
     result = await attempt(hass, entry, item)
 
-    assert result.outcome is AttemptOutcome.UNKNOWN
+    assert result.outcome is AttemptOutcome.UNCONFIRMED
     assert sms123_sim.requests_to(SMS123_SEND) == []
 
 
@@ -176,7 +176,7 @@ async def test_a_refusal_of_the_identical_resend_leaves_the_outcome_unknown(
 
     result = await async_verify(hass, account_of(entry), item_for(entry))
 
-    assert result.outcome is AttemptOutcome.UNKNOWN
+    assert result.outcome is AttemptOutcome.UNCONFIRMED
     assert isinstance(result.error, AuthenticationError)
     await hass.async_block_till_done()
     assert list(entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
@@ -281,7 +281,7 @@ async def test_an_unavailable_list_leaves_the_outcome_unknown(
 
     result = await async_verify(hass, account_of(entry), item_for(entry))
 
-    assert result.outcome is AttemptOutcome.UNKNOWN
+    assert result.outcome is AttemptOutcome.UNCONFIRMED
     assert smsmode_sim.messages == []
 
 
@@ -294,7 +294,7 @@ async def test_allmysms_cannot_verify(hass: HomeAssistant, allmysms_sim: AllMySm
 
     result = await async_verify(hass, account_of(entry), item_for(entry))
 
-    assert result.outcome is AttemptOutcome.UNKNOWN
+    assert result.outcome is AttemptOutcome.UNCONFIRMED
     assert len(allmysms_sim.requests) == before
 
 
@@ -322,7 +322,7 @@ async def test_mail2sms_unknown_outcome_is_final(
 
     result = await attempt(hass, entry, item)
 
-    assert (result.outcome, result.route) == (AttemptOutcome.UNKNOWN, "mail2sms")
+    assert (result.outcome, result.route) == (AttemptOutcome.UNCONFIRMED, "mail2sms")
     assert item.maybe_sent
 
 
@@ -398,8 +398,8 @@ async def test_a_send_whose_route_is_gone_stays_unknown(
     entry = await set_up(hass, smsmode_entry(smsmode_sim))
     item = item_for(entry, route="no-such-entry", maybe_sent=True)
 
-    assert (await async_verify(hass, account_of(entry), item)).outcome is AttemptOutcome.UNKNOWN
-    assert (await attempt(hass, entry, item)).outcome is AttemptOutcome.UNKNOWN
+    assert (await async_verify(hass, account_of(entry), item)).outcome is AttemptOutcome.UNCONFIRMED
+    assert (await attempt(hass, entry, item)).outcome is AttemptOutcome.UNCONFIRMED
     assert smsmode_sim.requests_to(SMSMODE_SEND) == []
     assert smsmode_sim.requests_to(LIST) == []
 

@@ -32,6 +32,8 @@ from custom_components.texto.const import (
     DOMAIN,
 )
 
+from .common import CURRENT_MINOR_VERSION
+
 pytestmark = pytest.mark.usefixtures("check_flow_translations", "mock_setup_entry")
 
 TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / "texto" / "translations"
@@ -46,6 +48,7 @@ SMTP = {
 def _allmysms(hass: HomeAssistant, login: str, options: dict[str, Any] | None = None) -> str:
     entry = MockConfigEntry(
         domain=DOMAIN,
+        minor_version=CURRENT_MINOR_VERSION,
         title=f"AllMySMS ({login})",
         unique_id=f"allmysms:{login}",
         data={
@@ -63,6 +66,7 @@ def _allmysms(hass: HomeAssistant, login: str, options: dict[str, Any] | None = 
 def _smsmode(hass: HomeAssistant, title: str, **kwargs: Any) -> str:
     entry = MockConfigEntry(
         domain=DOMAIN,
+        minor_version=CURRENT_MINOR_VERSION,
         title=title,
         unique_id=f"smsmode:{title}",
         data={CONF_PROVIDER: "smsmode", CONF_ACCESS_TOKEN: "token", CONF_URL: ""},
@@ -75,6 +79,7 @@ def _smsmode(hass: HomeAssistant, title: str, **kwargs: Any) -> str:
 def _sms123(hass: HomeAssistant, title: str) -> str:
     entry = MockConfigEntry(
         domain=DOMAIN,
+        minor_version=CURRENT_MINOR_VERSION,
         title=title,
         unique_id=f"sms123:{title}",
         data={CONF_PROVIDER: "sms123", CONF_USERNAME: "u", CONF_API_KEY: "k", CONF_URL: ""},

@@ -401,7 +401,7 @@ async def test_an_item_caught_sending_by_a_stop_is_never_resent_blindly(
     # AllMySMS cannot say whether it went out: reported unknown, not sent again
     assert allmysms_sim.messages == []
     [event] = failed
-    assert event.data["final_status"] == "unknown"
+    assert event.data["final_status"] == "unconfirmed"
     assert event.data["reference"] == "before"
 
 
@@ -457,7 +457,7 @@ async def test_an_item_the_gateway_now_refuses_to_check_fails_and_is_reported(
     assert event.data["reason"] == "InvalidSenderError"
 
 
-async def test_an_unexpected_error_ends_unknown_and_is_reported(
+async def test_an_unexpected_error_ends_unconfirmed_and_is_reported(
     hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     entry = await set_up(hass, allmysms_entry(allmysms_sim))
@@ -470,7 +470,7 @@ async def test_an_unexpected_error_ends_unknown_and_is_reported(
         await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
 
     # whatever the attempt did is unknown: said so, never tried again
-    assert raised.value.translation_key == "outcome_unknown"
+    assert raised.value.translation_key == "send_unconfirmed"
     [event] = failed
-    assert (event.data["final_status"], event.data["reason"]) == ("unknown", "internal_error")
+    assert (event.data["final_status"], event.data["reason"]) == ("unconfirmed", "internal_error")
     assert "failed unexpectedly" in caplog.text

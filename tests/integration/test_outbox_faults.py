@@ -301,7 +301,7 @@ async def test_sms123_refusal_that_may_be_about_an_earlier_alert_is_reported_unk
     assert delivered(sms123_sim) == Counter({"Alarme": 1})
     assert len(sms123_sim.requests_to(SEND_PATHS["sms123"])) == 3
     [event] = failed
-    assert event.data["final_status"] == "unknown"
+    assert event.data["final_status"] == "unconfirmed"
     assert event.data["recipients"] == [ALICE]
     assert event.data["reason"] == "DuplicateRefusedError"
 
@@ -321,9 +321,9 @@ async def test_sms123_refusal_about_an_earlier_alert_leaves_only_that_number_unk
     # Bob's copy went with the check; Alice's 91 may be about the first alert
     assert sorted(sms.number for sms in sms123_sim.messages) == ["33612345678", "33698765432"]
     [event] = failed
-    assert event.data["final_status"] == "unknown"
+    assert event.data["final_status"] == "unconfirmed"
     assert event.data["recipients"] == [ALICE]
-    [item] = [item for item in box.items if item.state is SendState.UNKNOWN]
+    [item] = [item for item in box.items if item.state is SendState.UNCONFIRMED]
     assert item.result is not None
     assert item.result.recipients == (BOB,)
 
@@ -357,12 +357,12 @@ async def test_allmysms_cannot_tell_so_it_is_reported_unknown(
     assert len(allmysms_sim.requests_to(SEND_PATHS["allmysms"])) == 3
     expected = Counter() if fault == "http_500" else Counter(texts)
     assert delivered(allmysms_sim) == expected
-    assert states(box) == Counter({SendState.UNKNOWN: 3})
+    assert states(box) == Counter({SendState.UNCONFIRMED: 3})
     assert sorted(event.data["outbox_id"] for event in failed) == sorted(
         item.outbox_id for item in box.items
     )
     for event in failed:
-        assert event.data["final_status"] == "unknown"
+        assert event.data["final_status"] == "unconfirmed"
         assert event.data["entry_id"] == entry.entry_id
         assert event.data["recipients"] == [ALICE]
         assert event.data["attempts"] == 1
@@ -496,9 +496,9 @@ async def test_an_unknown_outcome_never_fails_over(
     assert delivered(sms123_sim) == Counter()
     assert len(allmysms_sim.requests_to(SEND_PATHS["allmysms"])) == 1
     [event] = failed
-    assert event.data["final_status"] == "unknown"
+    assert event.data["final_status"] == "unconfirmed"
     [item] = outbox_of(entry).items
-    assert (item.state, item.route) == (SendState.UNKNOWN, entry.entry_id)
+    assert (item.state, item.route) == (SendState.UNCONFIRMED, entry.entry_id)
 
 
 async def test_after_an_unknown_outcome_smsmode_retries_itself_not_the_fallback(

@@ -35,7 +35,7 @@ from .common import (
 async def test_notify_send_message_with_title(
     hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
 ) -> None:
-    await set_up(hass, allmysms_entry(allmysms_sim))
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
 
     await hass.services.async_call(
         "notify",
@@ -50,8 +50,14 @@ async def test_notify_send_message_with_title(
     assert hass.states.get("sensor.allmysms_demo_last_status").state == "sent"
     assert hass.states.get("sensor.allmysms_demo_sent_parts").state == "1"
     # the balance is read again after a send
-    assert hass.states.get("sensor.allmysms_demo_credit").state == "14985.0"
+    assert hass.states.get("sensor.allmysms_demo_credit").state == "14985"
     assert hass.states.get("notify.alice").state not in ("unknown", None)
+    attributes = hass.states.get("sensor.allmysms_demo_last_status").attributes
+    # the route by id (for automations) and by name (for people); no error, so no "Error:
+    # Unknown" line in the attributes Home Assistant shows
+    assert attributes["route"] == entry.entry_id
+    assert attributes["route_name"] == entry.title
+    assert "error" not in attributes
 
 
 async def test_notify_failure_is_raised_translated(
@@ -130,9 +136,23 @@ async def test_invalid_number_refuses_the_whole_call(
     with pytest.raises(ServiceValidationError) as raised:
         await send_sms(hass, entry.entry_id, recipients=[ALICE, "06 12"], message="Hi")
 
+    # "Recipient #2 is not a valid phone number": named by its place, never the number
     assert raised.value.translation_key == "invalid_phone_number"
-    assert raised.value.translation_placeholders == {"positions": "2"}
+    assert raised.value.translation_placeholders == {"position": "#2"}
     assert "06 12" not in str(raised.value)
+    assert allmysms_sim.messages == []
+
+
+async def test_several_invalid_numbers_are_all_named(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await send_sms(hass, entry.entry_id, recipients=["06 12", ALICE, "abc"], message="Hi")
+
+    assert raised.value.translation_key == "invalid_phone_numbers"
+    assert raised.value.translation_placeholders == {"positions": "#1, #3"}
     assert allmysms_sim.messages == []
 
 
@@ -196,7 +216,8 @@ async def test_bad_sender_and_stop_mention_policy(
     with pytest.raises(ServiceValidationError) as no_stop:
         await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Hi", sender="MAISON")
 
-    assert bad_sender.value.translation_key == "invalid_sender"
+    # the part of AllMySMS's rule the sender breaks: plain letters, digits and spaces
+    assert bad_sender.value.translation_key == "sender_characters_spaces"
     assert no_stop.value.translation_key == "stop_mention_required"
     assert no_stop.value.translation_placeholders == {"mention": "STOP au 36180"}
     assert allmysms_sim.messages == []
@@ -298,7 +319,7 @@ async def test_credit_errors_say_how_much(
     assert raised.value.translation_placeholders == {"required": "30.0", "available": "20.0"}
 
 
-async def test_outcome_unknown_is_not_called_a_failure(
+async def test_an_unconfirmed_send_is_not_called_a_failure(
     hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
 ) -> None:
     entry = await set_up(hass, allmysms_entry(allmysms_sim))
@@ -307,9 +328,10 @@ async def test_outcome_unknown_is_not_called_a_failure(
     with pytest.raises(HomeAssistantError) as raised:
         await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
 
-    assert raised.value.translation_key == "outcome_unknown"
+    assert raised.value.translation_key == "send_unconfirmed"
     assert len(allmysms_sim.messages) == 1
-    assert hass.states.get("sensor.allmysms_demo_last_status").state == "unknown"
+    # not Home Assistant's own "unknown", which would read as "never sent"
+    assert hass.states.get("sensor.allmysms_demo_last_status").state == "unconfirmed"
 
 
 async def test_flash_where_the_gateway_cannot(
@@ -320,8 +342,9 @@ async def test_flash_where_the_gateway_cannot(
     with pytest.raises(ServiceValidationError) as raised:
         await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x", flash=True)
 
-    assert raised.value.translation_key == "unsupported_feature"
-    assert raised.value.translation_placeholders == {"feature": "flash"}
+    # "smsmode cannot send flash SMS": the feature in words, the gateway by its name
+    assert raised.value.translation_key == "unsupported_flash"
+    assert raised.value.translation_placeholders == {"gateway": "smsmode"}
     assert smsmode_sim.messages == []
 
 
@@ -384,8 +407,30 @@ async def test_estimate_sends_nothing(hass: HomeAssistant, allmysms_sim: AllMySm
         "units": 12,
         "replaced": [{"from": "\u00a0", "to": " "}],
         "credits": 30.0,
+        "warnings": [],
     }
     assert allmysms_sim.messages == []
+
+
+@pytest.mark.parametrize(("length", "warnings"), [(160, []), (161, ["long_sms_option"])])
+async def test_sms123_estimate_over_160_characters_names_the_long_sms_option(
+    hass: HomeAssistant, sms123_sim: Sms123Simulator, length: int, warnings: list[str]
+) -> None:
+    entry = await set_up(hass, sms123_entry(sms123_sim))
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "estimate",
+        {"config_entry_id": entry.entry_id, "message": "a" * length},
+        blocking=True,
+        return_response=True,
+    )
+
+    # the account's "envoi de sms longs par http" option decides: Texto cannot read it
+    assert response is not None
+    assert response["warnings"] == warnings
+    assert response["parts"] == (1 if length <= 160 else 2)
+    assert sms123_sim.requests_to("/api/send/") == []
 
 
 async def test_actions_need_a_loaded_texto_entry(

@@ -28,9 +28,9 @@ async def test_allmysms_account_entities(
     entry = await set_up(hass, allmysms_entry(allmysms_sim))
 
     assert entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.allmysms_demo_credit").state == "15000.0"
+    assert hass.states.get("sensor.allmysms_demo_credit").state == "15000"
     # 15 credits buy one SMS to France
-    assert hass.states.get("sensor.allmysms_demo_remaining_sms").state == "1000.0"
+    assert hass.states.get("sensor.allmysms_demo_remaining_sms").state == "1000"
     assert hass.states.get("sensor.allmysms_demo_last_status").state == "unknown"
     assert hass.states.get("sensor.allmysms_demo_sent_parts").state == "0"
     assert hass.states.get("notify.alice") is not None
@@ -73,8 +73,17 @@ async def test_smsmode_has_credit_but_no_sms_estimate(
     hass: HomeAssistant, smsmode_sim: SmsmodeSimulator
 ) -> None:
     await set_up(hass, smsmode_entry(smsmode_sim))
-    assert hass.states.get("sensor.smsmode_credit").state == "1000.0"
+    assert hass.states.get("sensor.smsmode_credit").state == "1000"
     assert hass.states.get("sensor.smsmode_remaining_sms") is None
+
+
+async def test_a_fraction_of_credit_is_shown_as_it_is(
+    hass: HomeAssistant, smsmode_sim: SmsmodeSimulator
+) -> None:
+    smsmode_sim.credits = 212.5
+    await set_up(hass, smsmode_entry(smsmode_sim))
+    # 1000 credits show as 1000, not 1000.0; but half a credit is not rounded away
+    assert hass.states.get("sensor.smsmode_credit").state == "212.5"
 
 
 async def test_sms123_counts_sms_not_credits(
@@ -85,7 +94,7 @@ async def test_sms123_counts_sms_not_credits(
     assert not any(entity_id.endswith("_credit") for entity_id in states)
     remaining = [entity_id for entity_id in states if entity_id.endswith("remaining_sms")]
     assert len(remaining) == 1
-    assert hass.states.get(remaining[0]).state == "500.0"
+    assert hass.states.get(remaining[0]).state == "500"
 
 
 async def test_refused_credentials_start_reauth(
@@ -118,7 +127,7 @@ async def test_unreachable_gateway_sets_up_with_the_balance_unavailable(
     await coordinator.async_refresh()
     await hass.async_block_till_done()
 
-    assert hass.states.get("sensor.allmysms_demo_credit").state == "15000.0"
+    assert hass.states.get("sensor.allmysms_demo_credit").state == "15000"
     assert coordinator.update_interval == timedelta(minutes=30)
 
 

@@ -17,10 +17,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -424,6 +427,37 @@ async def test_raising_the_cap_in_the_options_lets_sends_through_again(
     assert [sms.text for sms in allmysms_sim.messages] == ["Alerte 1", "Alerte 2"]
 
 
+@pytest.mark.parametrize(("new_cap", "then_sent"), [(2, 2), (0, 3)])
+async def test_the_issue_raises_or_removes_the_cap_from_its_fix_flow(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, new_cap: int, then_sent: int
+) -> None:
+    await async_setup_component(hass, "repairs", {})
+    entry = await set_up(hass, allmysms_entry(allmysms_sim, options={CONF_DAILY_PARTS_CAP: 1}))
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alerte 1")
+    with pytest.raises(ServiceValidationError):
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alerte 2")
+    issue = _issue(hass, entry)
+    assert issue is not None
+    assert issue.is_fixable
+
+    flows = repairs_flow_manager(hass)
+    assert flows is not None
+    result = await flows.async_init(DOMAIN, data={"issue_id": issue.issue_id})
+    # the form names the account and today's figures, and offers the cap as it is
+    assert result["step_id"] == "cap"
+    assert result["description_placeholders"] == {"account": entry.title, "cap": "1", "used": "1"}
+    result = await flows.async_configure(result["flow_id"], {CONF_DAILY_PARTS_CAP: new_cap})
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_DAILY_PARTS_CAP] == new_cap
+    assert entry.state is ConfigEntryState.LOADED
+    assert _issue(hass, entry) is None
+    for number in range(2, then_sent + 1):
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message=f"Alerte {number}")
+    assert len(allmysms_sim.messages) == then_sent
+
+
 async def test_a_send_carried_by_the_fallback_counts_against_the_fallbacks_cap(
     hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, smsmode_sim: SmsmodeSimulator
 ) -> None:
@@ -470,9 +504,10 @@ def test_the_issue_and_the_error_use_exactly_the_placeholders_given(language: st
     path = Path(__file__).parents[2] / "custom_components/texto/translations" / f"{language}.json"
     strings = json.loads(path.read_text(encoding="utf-8"))
     issue = strings["issues"]["spending_cap"]
+    fix = issue["fix_flow"]["step"]["cap"]
     error = strings["exceptions"]["spending_cap_reached"]["message"]
 
-    assert set(_PLACEHOLDER.findall(issue["title"] + issue["description"])) == {
+    assert set(_PLACEHOLDER.findall(issue["title"] + fix["title"] + fix["description"])) == {
         "account",
         "cap",
         "used",

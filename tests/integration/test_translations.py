@@ -94,7 +94,7 @@ def test_every_sensor_state_has_a_name_and_an_icon() -> None:
         "delivered",
         "failed",
         "expired",
-        "unknown",
+        "unconfirmed",
     }
 
 
@@ -142,6 +142,7 @@ _FLOW_SECTIONS = {
     "config_flow.py": "config",
     "options_flow.py": "options",
     "recipient_flow.py": "config_subentries.recipient",
+    "repairs.py": "issues.spending_cap.fix_flow",
 }
 
 
@@ -216,3 +217,51 @@ def test_every_key_the_code_names_has_a_string(language: str) -> None:
             ]
     assert found > 40, "the scan found almost no key: it is out of date"
     assert missing == []
+
+
+# --- French follows the glossary ---------------------------------------------------------------
+
+GLOSSARY = Path(__file__).parents[2] / "GLOSSARY.md"
+
+
+def _never_in_french() -> list[str]:
+    """The last column of GLOSSARY.md's table: words no French string uses."""
+    words: list[str] = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] not in ("concept", "---"):
+            words += [word.strip() for word in cells[3].split(",") if word.strip()]
+    return words
+
+
+def test_french_uses_one_word_per_concept() -> None:
+    never = _never_in_french()
+    assert "émetteur" in never, "the glossary's table is not read"
+    used = [
+        (path, word)
+        for path, text in _strings(_load("translations/fr.json"))
+        for word in never
+        # placeholders are names, not words: {parts}
+        if re.search(rf"(?<![\w{{]){re.escape(word)}(?![\w}}])", text, re.IGNORECASE)
+    ]
+    assert used == []
+
+
+def test_every_feature_a_gateway_may_lack_has_its_own_message() -> None:
+    from custom_components.texto.errors import NAMED_FEATURES
+
+    for language in ("en", "fr"):
+        exceptions = _load(f"translations/{language}.json")["exceptions"]
+        for feature in NAMED_FEATURES:
+            assert "{gateway}" in exceptions[f"unsupported_{feature}"]["message"]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_errors_and_aborts_carry_no_markdown(language: str) -> None:
+    """Errors and abort reasons are shown as plain text: a backtick would show as one."""
+    marked = [
+        path
+        for path, text in _strings(_load(f"translations/{language}.json"))
+        if re.search(r"\.(error|abort)\.|^exceptions\.", path) and ("`" in text or "**" in text)
+    ]
+    assert marked == []

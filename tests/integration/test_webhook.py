@@ -22,6 +22,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.texto.config_flow import TextoConfigFlow
 from custom_components.texto.const import (
     CONF_ADVANCED,
     CONF_ALLOW_INTERNAL_URL,
@@ -368,13 +369,16 @@ async def test_an_unloaded_entry_fires_nothing(
 async def test_an_old_entry_gets_a_webhook_id(
     hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
 ) -> None:
-    entry = allmysms_entry(allmysms_sim, minor_version=1)
-    assert CONF_WEBHOOK_ID not in entry.data
+    current = allmysms_entry(allmysms_sim)
+    data = {key: value for key, value in current.data.items() if key != CONF_WEBHOOK_ID}
+    entry = MockConfigEntry(
+        domain=DOMAIN, title=current.title, unique_id=current.unique_id, data=data, minor_version=1
+    )
 
     await set_up(hass, entry)
 
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.minor_version == 2
+    assert entry.minor_version == TextoConfigFlow.MINOR_VERSION
     assert len(entry.data[CONF_WEBHOOK_ID]) == 64
 
 
@@ -454,8 +458,11 @@ async def test_create_entry_without_any_url_says_so(
     result = await _create_allmysms(hass, allmysms_sim)
 
     webhook_id = result["result"].data[CONF_WEBHOOK_ID]
-    assert result["description"] == "no_url"
+    # AllMySMS's own words: polling until there is a URL, then where to paste it
+    assert result["description"] == "allmysms_no_url"
     assert result["description_placeholders"] == {"webhook_path": f"/api/webhook/{webhook_id}"}
+    # stored as chosen now: a URL appearing later does not switch it to the webhook
+    assert result["result"].options == {"receive_mode": "polling"}
 
 
 def test_create_entry_descriptions_are_translated() -> None:
@@ -464,7 +471,10 @@ def test_create_entry_descriptions_are_translated() -> None:
         descriptions = strings["config"]["create_entry"]
         for key in ("allmysms", "smsmode", "sms123"):
             assert "{webhook_url}" in descriptions[key]
-        assert "{webhook_path}" in descriptions["no_url"]
+        # smsmode needs nothing pasted: no path to show
+        for key in ("allmysms_no_url", "sms123_no_url"):
+            assert "{webhook_path}" in descriptions[key]
+        assert "{webhook" not in descriptions["smsmode_no_url"]
 
 
 # --- HA Cloud -----------------------------------------------------------------------------------
@@ -558,7 +568,7 @@ def _select_options(result: dict[str, Any], name: str) -> list[str]:
 
 
 @pytest.mark.usefixtures("mock_setup_entry", "check_flow_translations")
-async def test_receiving_without_url_defaults_to_polling_and_warns(
+async def test_receiving_without_url_defaults_to_polling_and_says_why(
     hass: HomeAssistant, smsmode_sim: SmsmodeSimulator
 ) -> None:
     entry = smsmode_entry(smsmode_sim)
@@ -567,9 +577,13 @@ async def test_receiving_without_url_defaults_to_polling_and_warns(
 
     result = await _receiving(hass, entry)
 
-    assert result["step_id"] == "receiving_smsmode"
-    assert result["errors"] == {"base": "no_webhook_url"}
-    assert result["description_placeholders"] == {"webhook_url": "/api/webhook/abc"}
+    # smsmode's own text for a home without a URL, and no red error before anything is sent
+    assert result["step_id"] == "receiving_smsmode_no_url"
+    assert not result["errors"]
+    assert result["description_placeholders"] == {
+        "account": "smsmode",
+        "webhook_path": "/api/webhook/abc",
+    }
     assert _suggested(result, CONF_RECEIVE_MODE) == "polling"
     assert _select_options(result, CONF_RECEIVE_MODE) == ["webhook", "polling", "both"]
 
@@ -593,9 +607,10 @@ async def test_receiving_with_an_external_url_shows_it_and_keeps_other_options(
     result = await _receiving(hass, entry)
 
     assert result["step_id"] == "receiving_allmysms"
-    assert result["errors"] == {}
+    assert not result["errors"]
     assert result["description_placeholders"] == {
-        "webhook_url": "https://maison.example.fr/api/webhook/abc"
+        "account": "AllMySMS (demo)",
+        "webhook_url": "https://maison.example.fr/api/webhook/abc",
     }
     assert _suggested(result, CONF_RECEIVE_MODE) == "webhook"
 
@@ -619,7 +634,7 @@ async def test_sms123_receiving_offers_only_the_webhook(
 
     result = await _receiving(hass, entry)
 
-    assert result["step_id"] == "receiving_sms123"
+    assert result["step_id"] == "receiving_sms123_no_url"
     assert _select_options(result, CONF_RECEIVE_MODE) == ["webhook"]
     assert _suggested(result, CONF_RECEIVE_MODE) == "webhook"
 

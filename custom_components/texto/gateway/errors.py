@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .models import SendResult
+    from .sender import SenderRule
 
 
 class Outcome(StrEnum):
@@ -95,12 +96,36 @@ class EncodingNotAllowedError(ValidationError):
         self.characters = characters
 
 
+class SenderProblem(StrEnum):
+    """Which part of a route's sender rule a sender id breaks."""
+
+    #: fewer or more characters than the rule allows
+    LENGTH = "length"
+    #: a character the rule does not allow (accent, punctuation, a space where none is allowed)
+    CHARACTERS = "characters"
+    #: digits only: a phone number, not a name
+    DIGITS_ONLY = "digits_only"
+    #: the rule wants a letter first
+    FIRST_CHARACTER = "first_character"
+    #: no custom sender at all in this context (replies allowed, a voice call)
+    NOT_ALLOWED = "not_allowed"
+
+
 class InvalidSenderError(ValidationError):
     """The sender id breaks the route's rule (length, characters, context)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(
+        self,
+        reason: str,
+        problem: SenderProblem = SenderProblem.NOT_ALLOWED,
+        rule: SenderRule | None = None,
+    ) -> None:
         super().__init__(f"invalid sender id: {reason}", field="sender")
         self.reason = reason
+        #: the part of the rule that failed, for a message that names it
+        self.problem = problem
+        #: the rule it was checked against (None: no custom sender is allowed at all)
+        self.rule = rule
 
 
 class StopMentionRequiredError(ValidationError):

@@ -183,6 +183,9 @@ class Estimate:
     billed_parts: int
     #: the gateway's own credit figure, when it can give one (AllMySMS simulateCampaign)
     credits: float | None = None
+    #: what the send depends on beyond the text's validity, as codes (123-SMS:
+    #: ``long_sms_option``, the account option texts over 160 characters need)
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from .errors import InvalidSenderError
+from .errors import InvalidSenderError, SenderProblem
 
 _LETTERS = frozenset(string.ascii_letters)
 _LETTERS_AND_DIGITS = _LETTERS | frozenset(string.digits)
@@ -33,17 +33,28 @@ def validate_sender(sender: str, rule: SenderRule) -> str:
     """Return the sender (surrounding white space removed) or raise ``InvalidSenderError``.
 
     Only ASCII letters and digits (and spaces where ``allow_space``) are allowed: no
-    accents, no punctuation. The error's ``reason`` says which rule broke, in words.
+    accents, no punctuation. The error's ``problem`` says which part of the rule broke (its
+    ``reason`` says it in words).
     """
     cleaned = sender.strip()
     if not rule.min_length <= len(cleaned) <= rule.max_length:
-        raise InvalidSenderError(f"must be {rule.min_length} to {rule.max_length} characters")
+        raise InvalidSenderError(
+            f"must be {rule.min_length} to {rule.max_length} characters",
+            SenderProblem.LENGTH,
+            rule,
+        )
     allowed = _LETTERS_AND_DIGITS | {" "} if rule.allow_space else _LETTERS_AND_DIGITS
     if not set(cleaned) <= allowed:
         words = "letters, digits and spaces" if rule.allow_space else "letters and digits"
-        raise InvalidSenderError(f"only {words} (no accents or punctuation)")
+        raise InvalidSenderError(
+            f"only {words} (no accents or punctuation)", SenderProblem.CHARACTERS, rule
+        )
     if rule.forbid_digits_only and not set(cleaned) & _LETTERS:
-        raise InvalidSenderError("cannot be a phone number (needs at least one letter)")
+        raise InvalidSenderError(
+            "cannot be a phone number (needs at least one letter)",
+            SenderProblem.DIGITS_ONLY,
+            rule,
+        )
     if rule.must_start_with_letter and cleaned[0] not in _LETTERS:
-        raise InvalidSenderError("must start with a letter")
+        raise InvalidSenderError("must start with a letter", SenderProblem.FIRST_CHARACTER, rule)
     return cleaned

@@ -39,6 +39,7 @@ from .models import (
     Capabilities,
     DeliveryReport,
     DeliveryStatus,
+    Estimate,
     InboundMessage,
     PreparedSend,
     Provider,
@@ -61,6 +62,10 @@ SEND_PATH = "/api/send/"
 BALANCE_PATH = "/api/solde/"
 #: the mention code 102 asks for at the end of a message with a custom sender
 STOP_MENTION = "stop SMS au 36177"
+#: characters an account takes without its "envoi de sms longs par http" option
+SHORT_SMS_LIMIT = 160
+#: the estimate's warning for a longer text
+LONG_SMS_OPTION = "long_sms_option"
 
 _HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 #: ``diff``: hour, minute, day, month, year in Paris time (12 September 2018 15:30 = 153012092018)
@@ -322,6 +327,17 @@ class Sms123Gateway(Gateway):
             connect_timeout=connect_timeout,
             total_timeout=total_timeout,
         )
+
+    async def estimate(self, request: SendRequest) -> Estimate:
+        """Parts x recipients; a text over 160 characters needs the account's long-SMS option.
+
+        The seed: "160 caractères maxi si l'option « envoi de sms longs par http » n'est pas
+        choisie". Texto cannot read the option: the estimate says so, the send is tried.
+        """
+        estimate = await super().estimate(request)
+        if len(estimate.message.text) > SHORT_SMS_LIMIT:
+            return replace(estimate, warnings=(*estimate.warnings, LONG_SMS_OPTION))
+        return estimate
 
     # --- sending ---------------------------------------------------------------------
 
