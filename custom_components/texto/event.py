@@ -37,8 +37,8 @@ async def async_setup_entry(
 
 
 def _attributes(data: Mapping[str, object]) -> dict[str, object]:
-    """The event's data as attributes: the entry id is the entity's own."""
-    return {name: value for name, value in data.items() if name != "entry_id"}
+    """The event's data as attributes: entry and device are the entity's own."""
+    return {name: value for name, value in data.items() if name not in ("entry_id", "device_id")}
 
 
 class DeliveryReportEventEntity(TextoAccountEntity, EventEntity):

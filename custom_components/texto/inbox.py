@@ -13,9 +13,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Final, TypedDict
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_NAME
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -56,6 +57,8 @@ class DeliveryReportData(TypedDict):
     reported_at: str | None
     #: the send's reference, if it had one
     reference: str | None
+    #: the recipient's device when the number is a recipient's, else the account's
+    device_id: str | None
 
 
 class SmsReceivedData(TypedDict):
@@ -75,6 +78,10 @@ class SmsReceivedData(TypedDict):
     in_reply_to: str | None
     #: in_reply_to is a Texto send to that very number, or the gateway's API confirmed it
     verified: bool
+    #: when the send it answers left (ISO 8601), when Texto knows that send
+    in_reply_to_sent_at: str | None
+    #: the recipient's device when the sender is a recipient, else the account's
+    device_id: str | None
 
 
 type ReportListener = Callable[[DeliveryReportData], None]
@@ -203,6 +210,7 @@ class Inbox:
             detail=report.detail,
             reported_at=report.reported_at.isoformat() if report.reported_at else None,
             reference=sent.reference if sent is not None else report.reference,
+            device_id=self.device_id_of(recipient),
         )
 
     def _send_of_report(self, report: DeliveryReport) -> SentMessage | None:
@@ -215,38 +223,59 @@ class Inbox:
         return sent
 
     def _reply_data(self, reply: InboundMessage, *, confirmed_by_gateway: bool) -> SmsReceivedData:
-        sender_name, sender_entity_id = self._recipient_named(reply.sender)
-        in_reply_to, answers_sender = self._answered_send(reply)
+        subentry = self._recipient(reply.sender)
+        answered, answers_sender = self._answered_send(reply)
         received_at = reply.received_at or dt_util.now()
+        name = None if subentry is None else subentry.data.get(CONF_NAME) or subentry.title
         return SmsReceivedData(
             entry_id=self.entry.entry_id,
             provider=str(reply.provider),
             sender=reply.sender,
-            sender_name=sender_name,
-            sender_entity_id=sender_entity_id,
+            sender_name=name,
+            sender_entity_id=None if subentry is None else self._notify_entity_id(subentry),
             recipient=reply.recipient,
             text=reply.text,
             received_at=received_at.isoformat(),
             message_id=reply.message_id,
-            in_reply_to=in_reply_to,
+            in_reply_to=answered.message_id if answered is not None else reply.in_reply_to or None,
             verified=confirmed_by_gateway or answers_sender,
+            in_reply_to_sent_at=answered.sent_at.isoformat() if answered is not None else None,
+            device_id=self.device_id_of(reply.sender),
         )
 
-    def _recipient_named(self, number: str) -> tuple[str | None, str | None]:
-        """The name and notify entity of the recipient subentry with this number."""
-        for subentry in self.entry.subentries.values():
-            if (
-                subentry.subentry_type == SUBENTRY_TYPE_RECIPIENT
+    def _recipient(self, number: str | None) -> ConfigSubentry | None:
+        """The recipient subentry with this number (E.164)."""
+        if number is None:
+            return None
+        return next(
+            (
+                subentry
+                for subentry in self.entry.subentries.values()
+                if subentry.subentry_type == SUBENTRY_TYPE_RECIPIENT
                 and subentry.data.get(CONF_PHONE_NUMBER) == number
-            ):
-                entity_id = er.async_get(self.hass).async_get_entity_id(
-                    "notify", DOMAIN, f"{self.entry.entry_id}_{subentry.subentry_id}"
-                )
-                return subentry.data.get(CONF_NAME) or subentry.title, entity_id
-        return None, None
+            ),
+            None,
+        )
 
-    def _answered_send(self, reply: InboundMessage) -> tuple[str | None, bool]:
-        """The ``message_id`` the reply answers, and whether Texto sent it to the sender.
+    def _notify_entity_id(self, subentry: ConfigSubentry) -> str | None:
+        unique_id = f"{self.entry.entry_id}_{subentry.subentry_id}"
+        return er.async_get(self.hass).async_get_entity_id("notify", DOMAIN, unique_id)
+
+    def device_id_of(self, number: str | None) -> str | None:
+        """The device an event about ``number`` belongs to: its recipient's, else the account's."""
+        registry = dr.async_get(self.hass)
+        subentry = self._recipient(number)
+        if subentry is not None and (
+            device := registry.async_get_device(
+                identifiers={(DOMAIN, f"{self.entry.entry_id}_{subentry.subentry_id}")}
+            )
+        ):
+            return device.id
+        account = registry.async_get_device(identifiers={(DOMAIN, self.entry.entry_id)})
+        return None if account is None else account.id
+
+    def _answered_send(self, reply: InboundMessage) -> tuple[SentMessage | None, bool]:
+        """The Texto send the reply answers, and whether it went to the sender.
 
         Anyone holding the webhook URL can claim any ``in_reply_to``: only a send Texto
         made to that very number vouches for the reply.
@@ -256,11 +285,11 @@ class Inbox:
             return None, False
         sent = self._sent_log.get(claimed)
         if sent is not None:
-            return sent.message_id, reply.sender in sent.recipients
+            return sent, reply.sender in sent.recipients
         sent = self._sent_log.by_recipient_id(claimed)
         if sent is not None:
-            return sent.message_id, sent.recipient_ids.get(reply.sender) == claimed
-        return claimed, False
+            return sent, sent.recipient_ids.get(reply.sender) == claimed
+        return None, False
 
     # --- the keys seen -----------------------------------------------------------------------
 

@@ -470,10 +470,13 @@ class Outbox:
     @callback
     def _fire_failed(self, item: OutboxItem) -> None:
         recipients = item.request.recipients if item.remaining is None else item.remaining
+        # one recipient: its device; several, or none known: the account's
+        number = recipients[0] if len(recipients) == 1 else None
         self.hass.bus.async_fire(
             EVENT_SEND_FAILED,
             {
                 "entry_id": item.entry_id,
+                "device_id": self._account.inbox.device_id_of(number),
                 "outbox_id": item.outbox_id,
                 "message_id": None if item.result is None else item.result.message_id,
                 "recipients": list(recipients),

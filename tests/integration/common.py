@@ -10,6 +10,7 @@ import pytest
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.texto.config_flow import TextoConfigFlow
@@ -149,3 +150,14 @@ async def sms123_sim(socket_enabled: None) -> AsyncIterator[Sms123Simulator]:
     await sim.start()
     yield sim
     await sim.stop()
+
+
+def device_id_of(hass: HomeAssistant, entry: MockConfigEntry, number: str | None = None) -> str:
+    """The device of the recipient with ``number`` (None: the account's device)."""
+    identifier = entry.entry_id
+    if number is not None:
+        subentry = next(sub for sub in entry.subentries.values() if sub.unique_id == number)
+        identifier = f"{entry.entry_id}_{subentry.subentry_id}"
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, identifier)})
+    assert device is not None
+    return device.id

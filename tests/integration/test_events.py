@@ -138,6 +138,9 @@ async def test_incoming_sms_entity_shows_the_last_reply(
         "message_id": "rep9",
         "in_reply_to": sent["message_id"],
         "verified": True,
+        "in_reply_to_sent_at": account_of(hass, entry.entry_id)
+        .sent_log.get(sent["message_id"])
+        .sent_at.isoformat(),
         "friendly_name": "smsmode Incoming SMS",
     }
     # a reply is not a report

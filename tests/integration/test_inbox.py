@@ -40,6 +40,7 @@ from .common import (
     ALICE,
     BOB,
     allmysms_entry,
+    device_id_of,
     recipient,
     send_sms,
     set_up,
@@ -86,6 +87,8 @@ async def test_report_event_has_the_send_id_recipient_status_and_reference(
             "reported_at": ISO_DATE,
             # AllMySMS's webhook does not echo it: the send's, from what Texto sent
             "reference": "alarm-42",
+            # Alice's device: a device trigger on it fires
+            "device_id": device_id_of(hass, entry, ALICE),
         }
     ]
 
@@ -281,6 +284,11 @@ async def test_reply_from_a_recipient_names_them_and_is_verified(
             "message_id": "rep42",
             "in_reply_to": sent["message_id"],
             "verified": True,
+            # when that alert left: what "reply within N minutes" is measured from
+            "in_reply_to_sent_at": account_of(hass, entry.entry_id)
+            .sent_log.get(sent["message_id"])
+            .sent_at.isoformat(),
+            "device_id": device_id_of(hass, entry, ALICE),
         }
     ]
 

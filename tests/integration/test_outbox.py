@@ -30,7 +30,7 @@ from custom_components.texto.gateway.models import SendRequest
 from custom_components.texto.outbox import Outbox, OutboxItem
 from tests.simulator.allmysms import AllMySmsSimulator
 
-from .common import ALICE, BOB, allmysms_entry, send_sms, set_up
+from .common import ALICE, BOB, allmysms_entry, device_id_of, send_sms, set_up
 
 SEND_PATH = "/http/9.0/sendSms/"
 
@@ -256,6 +256,8 @@ async def test_an_alert_older_than_the_maximum_age_expires_and_is_reported(
         "attempts": 7,
         "final_status": "expired",
         "reference": "alarm-1",
+        # one recipient Texto knows: Alice's device
+        "device_id": device_id_of(hass, entry, ALICE),
     }
     await hass.async_block_till_done()
     assert hass.states.get("sensor.allmysms_demo_last_status").state == "expired"

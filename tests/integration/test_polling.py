@@ -36,7 +36,16 @@ from tests.simulator.mail2sms import Mail2SmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
 from tests.simulator.smsmode import REPLIES, REPORT, SmsmodeSimulator
 
-from .common import ALICE, BOB, allmysms_entry, send_sms, set_up, sms123_entry, smsmode_entry
+from .common import (
+    ALICE,
+    BOB,
+    allmysms_entry,
+    device_id_of,
+    send_sms,
+    set_up,
+    sms123_entry,
+    smsmode_entry,
+)
 
 POLLING = {"receive_mode": "polling"}
 GET_ACKS = "/http/9.0/getAcks/"
@@ -117,6 +126,7 @@ async def test_allmysms_report_is_polled_and_fires_once(
         "detail": event.data["detail"],
         "reported_at": event.data["reported_at"],
         "reference": "alarme-1",
+        "device_id": device_id_of(hass, entry, ALICE),
     }
     assert datetime.fromisoformat(event.data["reported_at"]).tzinfo is not None
     # every recipient has a final report: the send is not asked about again

@@ -265,3 +265,34 @@ def test_errors_and_aborts_carry_no_markdown(language: str) -> None:
         if re.search(r"\.(error|abort)\.|^exceptions\.", path) and ("`" in text or "**" in text)
     ]
     assert marked == []
+
+
+# --- triggers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_trigger_and_option_is_translated(language: str) -> None:
+    triggers = yaml.safe_load((INTEGRATION / "triggers.yaml").read_text(encoding="utf-8"))
+    strings = _load(f"translations/{language}.json")
+    icons = _load("icons.json")["triggers"]
+    assert set(triggers) == set(strings["triggers"]) == set(icons)
+    for name, spec in triggers.items():
+        texts = strings["triggers"][name]
+        assert texts["name"]
+        assert texts["description"]
+        assert set(spec["fields"]) == set(texts["fields"]), name
+        for field, field_spec in spec["fields"].items():
+            assert {"name", "description"} <= set(texts["fields"][field]), (name, field)
+            select = field_spec["selector"].get("select")
+            if select is not None:
+                labels = strings["selector"][select["translation_key"]]["options"]
+                assert set(select["options"]) == set(labels), (name, field)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_device_trigger_is_translated(language: str) -> None:
+    from custom_components.texto.device_trigger import ACCOUNT_TRIGGERS, RECIPIENT_TRIGGERS
+
+    automation = _load(f"translations/{language}.json")["device_automation"]
+    assert set(automation["trigger_type"]) == {*RECIPIENT_TRIGGERS, *ACCOUNT_TRIGGERS}
+    assert set(automation["extra_fields"]) == set(automation["extra_fields_descriptions"])

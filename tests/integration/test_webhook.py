@@ -55,6 +55,7 @@ REPORT_KEYS = {
     "detail",
     "reported_at",
     "reference",
+    "device_id",
 }
 REPLY_KEYS = {
     "entry_id",
@@ -68,6 +69,8 @@ REPLY_KEYS = {
     "message_id",
     "in_reply_to",
     "verified",
+    "in_reply_to_sent_at",
+    "device_id",
 }
 
 

@@ -1,0 +1,133 @@
+"""Device triggers: on a recipient's device and on an account's device (the nest/zha pattern).
+
+A recipient's device offers ``reply_received`` (its verified replies, unless told otherwise),
+``delivered`` and ``delivery_failed`` (a report of ``failed`` or ``expired`` for a message to
+it); an account's device offers ``sms_received``, ``delivery_report`` and ``send_failed``.
+Each is Home Assistant's event trigger on a Texto bus event, narrowed by the event's
+``device_id`` (a recipient) or ``entry_id`` (an account).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import voluptuous as vol
+from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
+from homeassistant.components.device_automation.exceptions import (
+    InvalidDeviceAutomationConfig,
+)
+from homeassistant.components.homeassistant.triggers import event as event_trigger
+from homeassistant.const import (
+    CONF_DEVICE_ID,
+    CONF_DOMAIN,
+    CONF_EVENT_DATA,
+    CONF_PLATFORM,
+    CONF_TYPE,
+)
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN, EVENT_DELIVERY_REPORT, EVENT_SEND_FAILED, EVENT_SMS_RECEIVED
+
+CONF_VERIFIED_ONLY: Final = "verified_only"
+
+#: trigger type -> (event, the data it must carry; several: any of them)
+RECIPIENT_TRIGGERS: Final[dict[str, tuple[str, list[dict[str, Any]]]]] = {
+    "reply_received": (EVENT_SMS_RECEIVED, [{}]),
+    "delivered": (EVENT_DELIVERY_REPORT, [{"status": "delivered"}]),
+    "delivery_failed": (EVENT_DELIVERY_REPORT, [{"status": "failed"}, {"status": "expired"}]),
+}
+ACCOUNT_TRIGGERS: Final[dict[str, str]] = {
+    "sms_received": EVENT_SMS_RECEIVED,
+    "delivery_report": EVENT_DELIVERY_REPORT,
+    "send_failed": EVENT_SEND_FAILED,
+}
+
+TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
+    {
+        vol.Required(CONF_TYPE): vol.In([*RECIPIENT_TRIGGERS, *ACCOUNT_TRIGGERS]),
+        vol.Optional(CONF_VERIFIED_ONLY, default=True): cv.boolean,
+    }
+)
+
+
+def _texto_identifier(hass: HomeAssistant, device_id: str) -> str:
+    """The device's Texto identifier: the entry id, or ``<entry id>_<subentry id>``."""
+    device = dr.async_get(hass).async_get(device_id)
+    identifier = next(
+        (value for domain, value in (device.identifiers if device else ()) if domain == DOMAIN),
+        None,
+    )
+    if identifier is None:
+        raise InvalidDeviceAutomationConfig(f"not a Texto device: {device_id}")
+    return identifier
+
+
+def _is_recipient(identifier: str) -> bool:
+    # entry ids have no underscore; a recipient's device is named after entry and subentry
+    return "_" in identifier
+
+
+async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, Any]]:
+    """The triggers a Texto device offers."""
+    identifier = _texto_identifier(hass, device_id)
+    types = RECIPIENT_TRIGGERS if _is_recipient(identifier) else ACCOUNT_TRIGGERS
+    return [
+        {CONF_PLATFORM: "device", CONF_DOMAIN: DOMAIN, CONF_DEVICE_ID: device_id, CONF_TYPE: kind}
+        for kind in types
+    ]
+
+
+async def async_get_trigger_capabilities(
+    hass: HomeAssistant, config: ConfigType
+) -> dict[str, vol.Schema]:
+    """A reply trigger can take unverified replies too (off by default)."""
+    if config[CONF_TYPE] != "reply_received":
+        return {}
+    return {
+        "extra_fields": vol.Schema({vol.Optional(CONF_VERIFIED_ONLY, default=True): cv.boolean})
+    }
+
+
+async def async_attach_trigger(
+    hass: HomeAssistant,
+    config: ConfigType,
+    action: TriggerActionType,
+    trigger_info: TriggerInfo,
+) -> CALLBACK_TYPE:
+    """Attach the event trigger (or triggers) the device trigger stands for."""
+    kind: str = config[CONF_TYPE]
+    identifier = _texto_identifier(hass, config[CONF_DEVICE_ID])
+    if kind in RECIPIENT_TRIGGERS:
+        event_type, variants = RECIPIENT_TRIGGERS[kind]
+        narrowed = {CONF_DEVICE_ID: config[CONF_DEVICE_ID]}
+        if kind == "reply_received" and config[CONF_VERIFIED_ONLY]:
+            narrowed["verified"] = True
+    else:
+        event_type, variants = ACCOUNT_TRIGGERS[kind], [{}]
+        narrowed = {"entry_id": identifier.split("_", 1)[0]}
+    detach = [
+        await event_trigger.async_attach_trigger(
+            hass,
+            event_trigger.TRIGGER_SCHEMA(
+                {
+                    CONF_PLATFORM: "event",
+                    event_trigger.CONF_EVENT_TYPE: event_type,
+                    CONF_EVENT_DATA: {**narrowed, **variant},
+                }
+            ),
+            action,
+            trigger_info,
+            platform_type="device",
+        )
+        for variant in variants
+    ]
+
+    def detach_all() -> None:
+        for remove in detach:
+            remove()
+
+    return detach_all
