@@ -110,7 +110,8 @@ from custom_components.texto.const import (  # noqa: E402
     SUBENTRY_TYPE_RECIPIENT,
     SendState,
 )
-from custom_components.texto.outbox import OutboxItem, outbox_store  # noqa: E402
+from custom_components.texto.outbox import OutboxItem  # noqa: E402
+from custom_components.texto.stores import AccountStores  # noqa: E402
 from custom_components.texto.webhook import ALLOWED_METHODS  # noqa: E402
 from tests.simulator.allmysms import DELIVERY_TEXTS, AllMySmsSimulator  # noqa: E402
 from tests.simulator.base import SimulatorBase  # noqa: E402
@@ -376,7 +377,7 @@ def typical_outbox(hass: HomeAssistant, entry: ConfigEntry) -> dict[str, Any]:
         request=request,
         state=SendState.SENDING,
     )
-    return {"items": [item.as_dict()]}
+    return {"items": [item.to_dict()]}
 
 
 async def notify_vs_baselines(
@@ -441,7 +442,7 @@ async def _interleaved(
         by_rest = sim.requests_to(ALLMYSMS_SEND_PATH)[-1]
         if _form(by_rest.body) != _form(sent.body):
             raise RuntimeError("the rest platform does not send the request Texto sends")
-    store = outbox_store(hass, "benchmark")
+    store = AccountStores.of(hass, "benchmark").outbox
     outbox = typical_outbox(hass, entry)
 
     async def outbox_write() -> None:

@@ -48,8 +48,8 @@ from homeassistant.config_entries import (  # noqa: E402
 )
 
 from custom_components.texto.config_flow import TextoConfigFlow, account_unique_id  # noqa: E402
-from custom_components.texto.const import PROVIDER_NAMES  # noqa: E402
 from custom_components.texto.gateway.models import Provider  # noqa: E402
+from custom_components.texto.gateway.providers import PROVIDERS  # noqa: E402
 from custom_components.texto.recipient_flow import recipient_title  # noqa: E402
 
 #: each account's recipient: names that tell them apart in entity ids and events
@@ -79,7 +79,7 @@ def _entry(provider: Provider, data: dict[str, Any], options: dict[str, Any]) ->
                 unique_id=number,
             )
         ],
-        title=PROVIDER_NAMES[provider],
+        title=PROVIDERS[provider].name,
         unique_id=account_unique_id(provider, data),
         version=TextoConfigFlow.VERSION,
     )

@@ -1,4 +1,9 @@
-"""Fixtures shared by every test."""
+"""What every test run shares: which folders it collects.
+
+Three kinds of tests, in three runs (scripts/test): tests/gateway in the library's own
+environment, without Home Assistant; the others with Home Assistant's test plugin; the
+browser tests without it.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,17 @@ from pathlib import Path
 
 import pytest
 
-# Imported before Home Assistant's `hass` fixture puts its own testing config on sys.path,
-# so that HA finds this project's custom_components package (see home-assistant.md).
-import custom_components.texto  # noqa: F401
-
+#: run without Home Assistant's test plugin: it blocks sockets and rejects the threads
+#: Playwright keeps (``-p no:homeassistant``, see their conftest)
 BROWSER_TESTS = Path(__file__).parent / "browser"
+#: run in the library's environment, where Home Assistant is not even installed
+GATEWAY_TESTS = Path(__file__).parent / "gateway"
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Leave the browser tests to their own run (``-p no:homeassistant``, see their conftest).
-
-    Home Assistant's test plugin blocks sockets and rejects lingering threads: under it they
-    cannot run (and the other tests cannot run without it).
-    """
-    if collection_path == BROWSER_TESTS and config.pluginmanager.has_plugin("homeassistant"):
+    """Leave the browser and library tests to their own runs when Home Assistant's plugin is on."""
+    if collection_path in (BROWSER_TESTS, GATEWAY_TESTS) and config.pluginmanager.has_plugin(
+        "homeassistant"
+    ):
         return True
     return None

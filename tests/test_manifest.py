@@ -352,23 +352,6 @@ def test_integration_imports_only_listed_components(manifest: dict[str, Any]) ->
         )
 
 
-def test_gateway_library_does_not_import_home_assistant() -> None:
-    for path in sorted((INTEGRATION / "gateway").rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module]
-            assert not any(name.split(".")[0] == "homeassistant" for name in names), (
-                f"{path.relative_to(ROOT)} imports homeassistant; the gateway library must not"
-            )
-
-
-# --- hacs.json -----------------------------------------------------------------------------
-
-
 def test_hacs_json(hacs: dict[str, Any], manifest: dict[str, Any]) -> None:
     unknown = hacs.keys() - HACS_KEYS
     assert not unknown, f"HACS refuses these hacs.json keys: {sorted(unknown)}"

@@ -14,7 +14,8 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .account import TextoAccount, TextoConfigEntry, last_send_store
+from .account import TextoAccount
+from .clients import create_client, create_mail2sms
 from .config_flow import default_title
 from .const import (
     CONF_PHONE_NUMBER,
@@ -22,22 +23,18 @@ from .const import (
     CONF_RECEIVE_MODE,
     CONF_WEBHOOK_ID,
     DOMAIN,
-    PROVIDER_NAMES,
     SUBENTRY_TYPE_RECIPIENT,
 )
 from .coordinator import BalanceCoordinator
 from .entity import account_device
+from .entry import TextoConfigEntry
 from .gateway.models import Provider
-from .inbox import seen_store
+from .gateway.providers import PROVIDERS
 from .issues import async_check_credit, async_clear_issues
-from .outbox import outbox_store
 from .polling import async_start_polling
 from .recipient_flow import recipient_title
-from .routes import create_gateway, create_mail2sms
-from .scheduled import scheduled_store
-from .sent_log import sent_log_store
 from .services import async_setup_services
-from .spending import spending_store
+from .stores import AccountStores
 from .webhook import async_remove_cloudhook, async_setup_webhook, receive_mode
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,7 +52,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
     """Connect an account: its balance proves the credentials without sending anything."""
-    gateway = create_gateway(async_get_clientsession(hass), entry.data)
+    gateway = create_client(async_get_clientsession(hass), entry.data)
     coordinator = BalanceCoordinator(hass, entry, gateway)
     account = TextoAccount(
         hass, entry, gateway, create_mail2sms(entry.data, entry.options), coordinator
@@ -134,7 +131,7 @@ def _migrate_to_1_3(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
     """
     provider = Provider(entry.data[CONF_PROVIDER])
     title = entry.title
-    if title == f"{PROVIDER_NAMES[provider]} ({entry.data.get(CONF_USERNAME)})":
+    if title == f"{PROVIDERS[provider].name} ({entry.data.get(CONF_USERNAME)})":
         others = hass.config_entries.async_entries(DOMAIN)
         title = default_title(provider, (other.title for other in others if other is not entry))
     options = dict(entry.options)
@@ -154,12 +151,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
-    """Forget what an account stored: its scheduled sends and its repair issues."""
-    await scheduled_store(hass, entry.entry_id).async_remove()
-    await sent_log_store(hass, entry.entry_id).async_remove()
-    await last_send_store(hass, entry.entry_id).async_remove()
-    await seen_store(hass, entry.entry_id).async_remove()
-    await outbox_store(hass, entry.entry_id).async_remove()
-    await spending_store(hass, entry.entry_id).async_remove()
+    """Forget what an account stored, and its repair issues."""
+    await AccountStores.of(hass, entry.entry_id).async_remove()
     async_clear_issues(hass, entry)
     await async_remove_cloudhook(hass, entry)

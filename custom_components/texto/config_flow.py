@@ -15,13 +15,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     ConfigSubentryFlow,
 )
-from homeassistant.const import (
-    CONF_ACCESS_TOKEN,
-    CONF_API_KEY,
-    CONF_NAME,
-    CONF_URL,
-    CONF_USERNAME,
-)
+from homeassistant.const import CONF_NAME, CONF_URL
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import AbortFlow, section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -32,6 +26,7 @@ from homeassistant.helpers.selector import (
 )
 from yarl import URL
 
+from .clients import create_client
 from .const import (
     CONF_ADVANCED,
     CONF_CLOUDHOOK_URL,
@@ -39,35 +34,17 @@ from .const import (
     CONF_RECEIVE_MODE,
     CONF_WEBHOOK_ID,
     DOMAIN,
-    PROVIDER_NAMES,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from .flow_common import (
-    GATEWAY_CLASSES,
-    PASSWORD_SELECTOR,
-    TEXT_SELECTOR,
-    USERNAME_SELECTOR,
-)
-from .gateway.errors import (
-    AuthenticationError,
-    GatewayError,
-)
+from .flow_common import PASSWORD_SELECTOR, TEXT_SELECTOR, USERNAME_SELECTOR
+from .gateway.errors import AuthenticationError, GatewayError
 from .gateway.models import Provider
+from .gateway.providers import PROVIDERS
 from .options_flow import TextoOptionsFlow
 from .recipient_flow import RecipientSubentryFlowHandler
-from .routes import create_gateway
 from .webhook import async_get_cloudhook, default_receive_mode, webhook_url
 
 _LOGGER = logging.getLogger(__name__)
-
-#: the secret each gateway authenticates with
-SECRET_KEY: Mapping[Provider, str] = {
-    Provider.ALLMYSMS: CONF_API_KEY,
-    Provider.SMSMODE: CONF_ACCESS_TOKEN,
-    Provider.SMS123: CONF_API_KEY,
-}
-#: gateways that name the account (the others only know a token)
-ACCOUNT_NAMES = frozenset({Provider.ALLMYSMS, Provider.SMS123})
 
 #: what the URL field's help and error show as an example (hassfest wants URLs out of texts)
 EXAMPLE_URL = "http://192.168.1.10:8080"
@@ -83,13 +60,14 @@ def _credentials_schema(
     A new account also takes a name (optional); a known one keeps its stored secret when the
     field is left empty. The section opens when the error is about its field.
     """
+    info = PROVIDERS[provider]
     fields: dict[vol.Marker, Any] = {}
     if new_account:
         fields[vol.Optional(CONF_NAME)] = TEXT_SELECTOR
-    if provider in ACCOUNT_NAMES:
-        fields[vol.Required(CONF_USERNAME)] = USERNAME_SELECTOR
+    if info.login_field is not None:
+        fields[vol.Required(info.login_field)] = USERNAME_SELECTOR
     secret = vol.Required if new_account else vol.Optional
-    fields[secret(SECRET_KEY[provider])] = PASSWORD_SELECTOR
+    fields[secret(info.secret_field)] = PASSWORD_SELECTOR
     fields[vol.Required(CONF_ADVANCED)] = section(
         vol.Schema(
             {vol.Optional(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))}
@@ -122,9 +100,10 @@ def normalize_base_url(raw: str) -> str:
 
 def account_unique_id(provider: Provider, data: Mapping[str, Any]) -> str:
     """One entry per account: its name where the gateway has one, else a token hash."""
-    if provider in ACCOUNT_NAMES:
-        return f"{provider}:{data[CONF_USERNAME].lower()}"
-    digest = hashlib.sha256(data[SECRET_KEY[provider]].encode()).hexdigest()
+    info = PROVIDERS[provider]
+    if info.login_field is not None:
+        return f"{provider}:{data[info.login_field].lower()}"
+    digest = hashlib.sha256(data[info.secret_field].encode()).hexdigest()
     return f"{provider}:{digest[:16]}"
 
 
@@ -134,7 +113,7 @@ def default_title(provider: Provider, taken: Iterable[str]) -> str:
     Never the login: an e-mail there would reach entity ids, warnings and notifications.
     """
     taken = {title.casefold() for title in taken}
-    name = PROVIDER_NAMES[provider]
+    name = PROVIDERS[provider].name
     number = 1
     title = name
     while title.casefold() in taken:
@@ -165,7 +144,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick the gateway."""
-        return self.async_show_menu(step_id="user", menu_options=[str(p) for p in GATEWAY_CLASSES])
+        return self.async_show_menu(step_id="user", menu_options=[str(p) for p in PROVIDERS])
 
     async def async_step_allmysms(
         self, user_input: dict[str, Any] | None = None
@@ -252,7 +231,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the new secret only; the account stays the same."""
         entry = self._get_reauth_entry()
         provider = Provider(entry.data[CONF_PROVIDER])
-        secret_key = SECRET_KEY[provider]
+        secret_key = PROVIDERS[provider].secret_field
         errors: dict[str, str] = {}
         if user_input is not None:
             secret = user_input[secret_key].strip()
@@ -288,7 +267,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
             data, errors = self._read_credentials(provider, user_input, entry.data)
             if not errors:
                 unique_id = account_unique_id(provider, data)
-                if provider in ACCOUNT_NAMES:
+                if PROVIDERS[provider].login_field is not None:
                     await self.async_set_unique_id(unique_id)
                     self._abort_if_unique_id_mismatch(reason="wrong_account")
                 else:
@@ -304,7 +283,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         # the stored secret is never sent back to the browser
         shown = dict(user_input or entry.data)
-        shown.pop(SECRET_KEY[provider], None)
+        shown.pop(PROVIDERS[provider].secret_field, None)
         shown.setdefault(CONF_ADVANCED, {CONF_URL: entry.data.get(CONF_URL, "")})
         return self.async_show_form(
             step_id="reconfigure",
@@ -326,11 +305,12 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
         ``current`` is the stored data when reconfiguring: its secret is kept when the
         field is left empty, and keys this form does not own are kept as they are.
         """
+        info = PROVIDERS[provider]
         data: dict[str, Any] = {k: v for k, v in current.items() if k != CONF_URL}
         data[CONF_PROVIDER] = str(provider)
-        if provider in ACCOUNT_NAMES:
-            data[CONF_USERNAME] = user_input[CONF_USERNAME].strip()
-        secret_key = SECRET_KEY[provider]
+        if info.login_field is not None:
+            data[info.login_field] = user_input[info.login_field].strip()
+        secret_key = info.secret_field
         data[secret_key] = (user_input.get(secret_key) or "").strip() or current.get(secret_key)
         errors: dict[str, str] = {}
         raw_url = user_input[CONF_ADVANCED].get(CONF_URL, "")
@@ -340,15 +320,15 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
             except ValueError:
                 # keyed by the section, as core does (MQTT), so the form shows it above it
                 errors[CONF_ADVANCED] = "invalid_url"
-        if not data[secret_key] or (provider in ACCOUNT_NAMES and not data[CONF_USERNAME]):
+        if not data[secret_key] or (info.login_field and not data[info.login_field]):
             errors["base"] = "invalid_auth"
         return data, errors
 
     async def _async_check_credentials(self, data: Mapping[str, Any]) -> dict[str, str]:
         """Ask the gateway for the balance: it proves the credentials, sends nothing."""
         try:
-            gateway = create_gateway(async_get_clientsession(self.hass), data)
-            await gateway.get_balance()
+            client = create_client(async_get_clientsession(self.hass), data)
+            await client.get_balance()
         except AuthenticationError:
             return {"base": "invalid_auth"}
         except GatewayError as err:

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
-from .gateway.models import Provider
-
 DOMAIN: Final = "texto"
-
-#: each gateway's name as its company writes it (titles, devices, messages)
-PROVIDER_NAMES: Final[Mapping[Provider, str]] = {
-    Provider.ALLMYSMS: "AllMySMS",
-    Provider.MAIL2SMS: "AllMySMS",
-    Provider.SMSMODE: "smsmode",
-    Provider.SMS123: "123-SMS",
-}
 
 # --- config entry data ---------------------------------------------------------------------
 CONF_PROVIDER: Final = "provider"

@@ -5,40 +5,31 @@ The rules, in the order they matter:
 * Resend only what certainly did not go out. The library says so: a ``NOT_SENT`` failure
   (connection refused, HTTP 429/503, "temporarily unavailable") is tried again later; an
   ``UNKNOWN`` one (read timeout, dropped answer, other 5xx) is never resent blindly.
-* After an unknown outcome, ask the gateway where it can tell, and only then send again:
-  smsmode lists its recent sends (a lost send is found by its text and numbers); 123-SMS
-  refuses an identical text to the same number for 24 hours, so the identical resend is the
-  question itself (91: it went; 80: it had not, and now has). AllMySMS and Mail2SMS cannot
-  tell: the item ends ``unknown``.
+* After an unknown outcome, ask the gateway where it can tell (its capabilities say how,
+  ``LostSendCheck``), and only then send again: a gateway that lists its sends is asked to
+  find it (found: sent; not found: a resend is safe); one that refuses an identical text to
+  the same number for a while (123-SMS, 24 hours) gets the identical resend as the question
+  (refused as a duplicate: it went; accepted: it had not, and now has). Gateways that cannot
+  tell (AllMySMS, Mail2SMS): the item ends ``unconfirmed``.
 * Fail over (Mail2SMS, or another Texto account) only for a reason a second route can fix:
   unavailable after some retries, credit exhausted, credentials refused. Never once the
   outcome of an attempt was unknown: the first route may have sent it.
 
 ``item.route`` names the route an attempt is trying before its request leaves, so an item
-found ``sending`` at start-up is verified on the route that may have carried it.
+found ``sending`` at start-up is verified on the route that may have carried it. Which
+routes exist is the account's business (``Routes``): this module only decides.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import TYPE_CHECKING, cast
+from datetime import timedelta
+from typing import Protocol
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.util import dt as dt_util
 
-from .const import (
-    CONF_FALLBACK,
-    CONF_ROUTE,
-    DOMAIN,
-    FALLBACK_MAIL2SMS,
-    ROUTE_API,
-    ROUTE_API_THEN_EMAIL,
-    ROUTE_EMAIL,
-)
-from .gateway.base import accepted_by_all
+from .gateway.base import Gateway, accepted_by_all
 from .gateway.errors import (
     AuthenticationError,
     CreditError,
@@ -49,128 +40,49 @@ from .gateway.errors import (
     RecipientsRejectedError,
     TemporarilyUnavailableError,
 )
-from .gateway.models import PreparedSend, SendRequest, SendResult
-from .gateway.sms123 import Sms123Gateway
-from .gateway.smsmode import SentSms, SmsmodeGateway
-
-if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
-
-    from .account import TextoAccount
-    from .gateway.base import Gateway
-    from .outbox import OutboxItem
+from .gateway.models import LostSendCheck, SearchOutcome, SendRequest, SendResult
+from .outbox import Attempt, AttemptOutcome, OutboxItem
+from .sent_log import SentLog
 
 #: attempts the primary route gets before an unavailable gateway fails over
 RETRIES_BEFORE_FAILOVER = 2
 #: seconds left to a gateway before asking it about a send whose outcome is unknown (it may
 #: still be working on the request: asking at once could miss it and lead to a resend)
 VERIFY_DELAY = 5.0
-#: 123-SMS refuses an identical text to the same number for 24 hours: the identical resend
-#: is a safe question only well inside that window
-SMS123_DUPLICATE_WINDOW = timedelta(hours=23)
-#: how long 123-SMS refuses an identical text to the same number
-SMS123_DUPLICATE_REFUSAL = timedelta(hours=24)
-#: the latest smsmode sends searched for a lost one
-SMSMODE_LIST_DEPTH = 200
-#: a listed send older than the item (minus this, for the clocks' difference) is another one
-SMSMODE_CLOCK_SKEW = timedelta(minutes=2)
-#: what smsmode may append to a stored text (its STOP mention: "\nSTOP 36034")
-SMSMODE_SUFFIX_MAX = 20
-
-
-class AttemptOutcome(StrEnum):
-    """What one attempt concluded."""
-
-    #: accepted by a gateway (sent or scheduled): ``result`` and ``route`` say which
-    SENT = "sent"
-    #: certainly not sent, worth trying again later (after the outbox's backoff)
-    RETRY = "retry"
-    #: certainly not sent, and trying again cannot help
-    FAILED = "failed"
-    #: may have gone out and the gateway cannot tell: never resend
-    UNCONFIRMED = "unconfirmed"
+#: the identical resend is a safe question only well inside the gateway's refusal window
+DUPLICATE_WINDOW_MARGIN = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
-class Attempt:
-    """The outcome of one attempt."""
+class AccountRoute:
+    """A route an item may take: its client, the name the outbox records, its account's log."""
 
-    outcome: AttemptOutcome
-    #: what a gateway accepted in this attempt, whatever the outcome: with RETRY, FAILED or
-    #: UNKNOWN it is the accepted part of a partial send (record it: it is sent and billed)
-    result: SendResult | None = None
-    #: the entry id, or "mail2sms", that carried (or last tried) the message
-    route: str | None = None
-    error: GatewayError | None = None
-    #: seconds the gateway asked to wait before the next try (HTTP Retry-After), or the
-    #: delay before verifying a send whose outcome is unknown
-    retry_after: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """A way to send: a gateway, the name the outbox records, the account it belongs to."""
-
-    #: the entry id of the account whose gateway it is, or "mail2sms"
+    #: the entry id of the account whose API it is, or "mail2sms"
     name: str
     gateway: Gateway
-    account: TextoAccount
+    #: the recent sends of the account the route bills
+    sent_log: SentLog
+    #: start the reauthentication of that account (its credentials were refused)
+    start_reauth: Callable[[], None]
 
 
-# --- routes ----------------------------------------------------------------------------------
+class Routes(Protocol):
+    """The routes an item of one account may take, as its options and entries say now."""
 
+    def primary(self) -> AccountRoute:
+        """The route a send tries first: the API, or Mail2SMS for the e-mail route."""
 
-def primary_route(account: TextoAccount) -> Route:
-    """The route an account sends by first: its API, or Mail2SMS for the e-mail route."""
-    route = account.entry.options.get(CONF_ROUTE, ROUTE_API)
-    if route == ROUTE_EMAIL and account.mail2sms is not None:
-        return Route(FALLBACK_MAIL2SMS, account.mail2sms, account)
-    return Route(account.entry.entry_id, account.gateway, account)
+    def email(self) -> AccountRoute | None:
+        """Mail2SMS as the ``api_then_email`` route's second way."""
 
+    def fallback(self) -> AccountRoute | None:
+        """The fallback the options name, when it can be used now."""
 
-def email_route(account: TextoAccount) -> Route | None:
-    """Mail2SMS as the ``api_then_email`` route's second way, when the API is unavailable."""
-    route = account.entry.options.get(CONF_ROUTE, ROUTE_API)
-    if route != ROUTE_API_THEN_EMAIL or account.mail2sms is None:
-        return None
-    return Route(FALLBACK_MAIL2SMS, account.mail2sms, account)
+    def named(self, name: str | None) -> AccountRoute | None:
+        """The route ``item.route`` names (None: the primary), when it still exists."""
 
-
-def fallback_route(hass: HomeAssistant, account: TextoAccount) -> Route | None:
-    """The fallback the account's options name, when it can be used now."""
-    name = account.entry.options.get(CONF_FALLBACK) or ""
-    if name == FALLBACK_MAIL2SMS:
-        primary = primary_route(account)
-        if account.mail2sms is None or primary.name == FALLBACK_MAIL2SMS:
-            return None
-        return Route(FALLBACK_MAIL2SMS, account.mail2sms, account)
-    if not name or name == account.entry.entry_id:
-        return None
-    other = _loaded_account(hass, name)
-    if other is None:
-        return None
-    return Route(name, primary_route(other).gateway, other)
-
-
-def route_named(hass: HomeAssistant, account: TextoAccount, name: str | None) -> Route | None:
-    """The route an item's ``route`` names (None: the account's primary route)."""
-    if name is None:
-        return primary_route(account)
-    if name == FALLBACK_MAIL2SMS:
-        if account.mail2sms is None:
-            return None
-        return Route(FALLBACK_MAIL2SMS, account.mail2sms, account)
-    if name == account.entry.entry_id:
-        return Route(name, account.gateway, account)
-    other = _loaded_account(hass, name)
-    return None if other is None else Route(name, primary_route(other).gateway, other)
-
-
-def _loaded_account(hass: HomeAssistant, entry_id: str) -> TextoAccount | None:
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
-        return None
-    return cast("TextoAccount", entry.runtime_data)
+    async def async_persist(self) -> None:
+        """Write the outbox now (an attempt about to send by another route must say so)."""
 
 
 def request_of(item: OutboxItem) -> SendRequest:
@@ -183,7 +95,7 @@ def request_of(item: OutboxItem) -> SendRequest:
 # --- one attempt -------------------------------------------------------------------------------
 
 
-async def async_attempt(hass: HomeAssistant, account: TextoAccount, item: OutboxItem) -> Attempt:
+async def async_attempt(routes: Routes, item: OutboxItem) -> Attempt:
     """Try to deliver ``item`` once: its account's route, then its fallback when allowed.
 
     ``item.attempts`` counts the attempts already made (0 on the first call). The attempt
@@ -191,19 +103,19 @@ async def async_attempt(hass: HomeAssistant, account: TextoAccount, item: Outbox
     outcome): the outbox stores both with the item.
     """
     if item.maybe_sent:
-        return await _async_checked_attempt(hass, account, item)
-    primary = primary_route(account)
+        return await _async_checked_attempt(routes, item)
+    primary = routes.primary()
     try:
         return await _async_send(primary, item)
     except TemporarilyUnavailableError as err:
-        seconds = [email_route(account)]
+        seconds = [routes.email()]
         if item.attempts >= RETRIES_BEFORE_FAILOVER:
-            seconds.append(fallback_route(hass, account))
-        return await _async_second_routes(item, primary, err, seconds)
+            seconds.append(routes.fallback())
+        return await _async_second_routes(routes, item, primary, err, seconds)
     except (CreditError, AuthenticationError) as err:
         if isinstance(err, AuthenticationError):
-            account.entry.async_start_reauth(hass)
-        return await _async_second_routes(item, primary, err, [fallback_route(hass, account)])
+            primary.start_reauth()
+        return await _async_second_routes(routes, item, primary, err, [routes.fallback()])
     except PartialSendError as err:
         return _partial(item, primary, err, checking=False)
     except GatewayError as err:
@@ -212,7 +124,7 @@ async def async_attempt(hass: HomeAssistant, account: TextoAccount, item: Outbox
         return Attempt(AttemptOutcome.FAILED, route=primary.name, error=err)
 
 
-async def _async_send(route: Route, item: OutboxItem) -> Attempt:
+async def _async_send(route: AccountRoute, item: OutboxItem) -> Attempt:
     """Send the item's remaining request by ``route``; a failure raises."""
     # recorded before the request leaves: a restart then verifies the right gateway
     item.route = route.name
@@ -221,17 +133,21 @@ async def _async_send(route: Route, item: OutboxItem) -> Attempt:
 
 
 async def _async_second_routes(
-    item: OutboxItem, primary: Route, cause: GatewayError, routes: list[Route | None]
+    routes: Routes,
+    item: OutboxItem,
+    primary: AccountRoute,
+    cause: GatewayError,
+    seconds: list[AccountRoute | None],
 ) -> Attempt:
     """Try the other routes after the primary's ``cause`` (certainly not sent)."""
     retryable = cause.retryable
-    for route in routes:
+    for route in seconds:
         if route is None:
             continue
         # on disk before the request leaves: a restart must verify the route that may have
         # carried it, not the primary (which could then send it a second time)
         item.route = route.name
-        await primary.account.outbox.async_persist()
+        await routes.async_persist()
         try:
             return await _async_send(route, item)
         except PartialSendError as err:
@@ -247,7 +163,7 @@ async def _async_second_routes(
     return Attempt(AttemptOutcome.RETRY, route=primary.name, error=cause, retry_after=retry_after)
 
 
-def _unknown(item: OutboxItem, route: Route, err: GatewayError) -> Attempt:
+def _unknown(item: OutboxItem, route: AccountRoute, err: GatewayError) -> Attempt:
     """The send may have gone out: check later where the gateway can tell, else unknown."""
     item.maybe_sent = True
     item.route = route.name
@@ -257,15 +173,24 @@ def _unknown(item: OutboxItem, route: Route, err: GatewayError) -> Attempt:
 
 
 def can_check(gateway: Gateway, item: OutboxItem) -> bool:
-    """Whether ``gateway`` can tell if the item's send went out."""
-    if isinstance(gateway, SmsmodeGateway):
+    """Whether ``gateway`` can tell if the item's send went out (and still can, for it)."""
+    check = gateway.capabilities.lost_send_check
+    if check is LostSendCheck.LISTING:
         return True
-    if isinstance(gateway, Sms123Gateway):
-        return dt_util.utcnow() - item.created_at < SMS123_DUPLICATE_WINDOW
+    if check is LostSendCheck.DUPLICATE_RESEND:
+        return dt_util.utcnow() - item.created_at < _duplicate_window(gateway)
     return False
 
 
-def _partial(item: OutboxItem, route: Route, err: PartialSendError, *, checking: bool) -> Attempt:
+def _duplicate_window(gateway: Gateway) -> timedelta:
+    """How long after a send its identical resend is still refused, with a margin."""
+    hours = gateway.capabilities.duplicate_refusal_hours or 0
+    return timedelta(hours=hours) - DUPLICATE_WINDOW_MARGIN
+
+
+def _partial(
+    item: OutboxItem, route: AccountRoute, err: PartialSendError, *, checking: bool
+) -> Attempt:
     """Some numbers were accepted (123-SMS): keep those, try again only the others.
 
     ``checking``: the request was the identical resend that checks an unknown outcome, so a
@@ -315,16 +240,18 @@ def _is_duplicate(error: GatewayError) -> bool:
     return isinstance(error, DuplicateRefusedError)
 
 
-def _proven_by_duplicate(route: Route, item: OutboxItem, numbers: Sequence[str]) -> list[str]:
-    """Those of ``numbers`` 123-SMS's refusal of the identical resend proves the item reached.
+def _proven_by_duplicate(
+    route: AccountRoute, item: OutboxItem, numbers: Sequence[str]
+) -> list[str]:
+    """Those of ``numbers`` the refusal of the identical resend proves the item reached.
 
-    Not a number another send of this account carried the same text to in the 24 hours
-    before the item: the refusal may be about that one.
+    Not a number another send of this account carried the same text to within the refusal
+    window before the item: the refusal may be about that one.
     """
     text = route.gateway.prepare(request_of(item), now=item.created_at).message.text
-    since = item.created_at - SMS123_DUPLICATE_REFUSAL
-    sent_log = route.account.sent_log
-    return [number for number in numbers if not sent_log.same_text_sent(number, text, since)]
+    hours = route.gateway.capabilities.duplicate_refusal_hours or 0
+    since = item.created_at - timedelta(hours=hours)
+    return [n for n in numbers if not route.sent_log.same_text_sent(n, text, since)]
 
 
 def _with_recipients(result: SendResult, numbers: list[str]) -> SendResult:
@@ -339,53 +266,51 @@ def _with_recipients(result: SendResult, numbers: list[str]) -> SendResult:
 # --- after an unknown outcome ------------------------------------------------------------------
 
 
-async def async_verify(hass: HomeAssistant, account: TextoAccount, item: OutboxItem) -> Attempt:
+async def async_verify(routes: Routes, item: OutboxItem) -> Attempt:
     """Find out whether an item whose outcome is unknown went out.
 
     Used after an attempt's unknown outcome, and for items found ``sending`` at start-up.
-    The item is checked on the route ``item.route`` names (the account's primary when
-    none). smsmode: found among the recent sends -> SENT with its smsID; not found -> RETRY
-    (a resend is safe, after one more look); the list unavailable -> UNKNOWN. 123-SMS: the
-    identical resend -> SENT (91: it had gone; 80: it goes now). Other gateways: UNKNOWN.
-    From now on the item never fails over.
+    The item is checked on the route ``item.route`` names (the primary when none). A
+    gateway that lists its sends: found -> SENT with its id; not found -> RETRY (a resend
+    is safe, after one more look); cannot tell -> UNCONFIRMED. One that refuses duplicates:
+    the identical resend -> SENT (refused: it had gone; accepted: it goes now). Others:
+    UNCONFIRMED. From now on the item never fails over.
     """
     item.maybe_sent = True
-    route = route_named(hass, account, item.route)
+    route = routes.named(item.route)
     if route is None:
         return Attempt(AttemptOutcome.UNCONFIRMED, route=item.route)
-    if isinstance(route.gateway, SmsmodeGateway):
-        found = await _async_find_sent(route, route.gateway, item)
+    if route.gateway.capabilities.lost_send_check is LostSendCheck.LISTING:
+        found = await _async_find_sent(route, item)
         return found or Attempt(AttemptOutcome.RETRY, route=route.name)
-    return await _async_checked_send(hass, route, item)
+    return await _async_checked_send(route, item)
 
 
-async def _async_checked_attempt(
-    hass: HomeAssistant, account: TextoAccount, item: OutboxItem
-) -> Attempt:
+async def _async_checked_attempt(routes: Routes, item: OutboxItem) -> Attempt:
     """An attempt after an unknown outcome: only by that route, and only once it is safe."""
-    route = route_named(hass, account, item.route)
+    route = routes.named(item.route)
     if route is None:
         return Attempt(AttemptOutcome.UNCONFIRMED, route=item.route)
-    if isinstance(route.gateway, SmsmodeGateway):
-        found = await _async_find_sent(route, route.gateway, item)
+    if route.gateway.capabilities.lost_send_check is LostSendCheck.LISTING:
+        found = await _async_find_sent(route, item)
         if found is not None:
             return found
-    # smsmode does not list it (it never arrived), or 123-SMS (the resend is the check)
-    return await _async_checked_send(hass, route, item)
+    # not among the sends the gateway lists (it never arrived), or the resend is the check
+    return await _async_checked_send(route, item)
 
 
-async def _async_checked_send(hass: HomeAssistant, route: Route, item: OutboxItem) -> Attempt:
-    """Send again by ``route`` where that is known to be safe, reading 123-SMS's 91 as sent."""
+async def _async_checked_send(route: AccountRoute, item: OutboxItem) -> Attempt:
+    """Send again by ``route`` where that is known to be safe, reading a duplicate as sent."""
     if not can_check(route.gateway, item):
         return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name)
-    checking = isinstance(route.gateway, Sms123Gateway)
+    checking = route.gateway.capabilities.lost_send_check is LostSendCheck.DUPLICATE_RESEND
     try:
         return await _async_send(route, item)
     except DuplicateRefusedError as err:
         if not checking:
             return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name, error=err)
-        # 91 for every number: each had the message already, unless another send of the
-        # same text could be the one refused
+        # refused for every number: each had the message already, unless another send of
+        # the same text could be the one refused
         numbers = request_of(item).recipients
         if len(_proven_by_duplicate(route, item, numbers)) < len(numbers):
             return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name, error=err)
@@ -401,63 +326,28 @@ async def _async_checked_send(hass: HomeAssistant, route: Route, item: OutboxIte
         if err.outcome is Outcome.UNKNOWN:
             return _unknown(item, route, err)
         if isinstance(err, AuthenticationError):
-            route.account.entry.async_start_reauth(hass)
+            route.start_reauth()
         # refused now, but the earlier attempt may still have gone out
         return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name, error=err)
 
 
 def _reconstructed(gateway: Gateway, item: OutboxItem) -> SendResult:
-    """The result of a send 123-SMS confirmed by refusing it again (its reference is lost)."""
+    """The result of a send the gateway confirmed by refusing it again (its id is lost)."""
     # validated at submission: a send date then in the future is no reason to refuse it now
     prepared = gateway.prepare(request_of(item), now=item.created_at)
-    return accepted_by_all(gateway.provider, prepared, message_id=item.outbox_id)
+    return accepted_by_all(gateway.route, prepared, message_id=item.outbox_id)
 
 
-async def _async_find_sent(
-    route: Route, gateway: SmsmodeGateway, item: OutboxItem
-) -> Attempt | None:
-    """Look for the item among smsmode's latest sends: SENT, UNKNOWN, or None (not there)."""
+async def _async_find_sent(route: AccountRoute, item: OutboxItem) -> Attempt | None:
+    """Ask the gateway for the item among its sends: SENT, UNCONFIRMED, or None (not there)."""
     try:
-        prepared = gateway.prepare(request_of(item), now=item.created_at)
-        listed = await gateway.list_sent(SMSMODE_LIST_DEPTH)
+        prepared = route.gateway.prepare(request_of(item), now=item.created_at)
     except GatewayError as err:
         return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name, error=err)
-    since = item.created_at - SMSMODE_CLOCK_SKEW
-    for sms in listed:
-        # a send this account knows the answer of is another one with the same text
-        if route.account.sent_log.get(sms.message_id) is None and _is_this_send(
-            sms, prepared, since
-        ):
-            result = accepted_by_all(
-                gateway.provider, prepared, message_id=sms.message_id, credits_used=sms.cost
-            )
-            return Attempt(AttemptOutcome.SENT, result=result, route=route.name)
+    # a send this account knows the answer of is another one with the same text
+    search = await route.gateway.find_send(prepared, since=item.created_at, known=route.sent_log)
+    if search.outcome is SearchOutcome.FOUND:
+        return Attempt(AttemptOutcome.SENT, result=search.result, route=route.name)
+    if search.outcome is SearchOutcome.CANNOT_TELL:
+        return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name)
     return None
-
-
-def _is_this_send(sms: SentSms, prepared: PreparedSend, since: datetime) -> bool:
-    """Whether a listed send is the item's: same text, same numbers, not older than it.
-
-    A line whose date cannot be read is taken as a match: wrongly thinking a send went out
-    reports it sent; wrongly thinking it did not sends it twice.
-    """
-    if sms.sent_at is not None and sms.sent_at < since:
-        return False
-    if not _same_text(sms.text, prepared.message.text):
-        return False
-    ours = set(prepared.recipients)
-    shown = set(sms.recipients)
-    if not shown or not shown <= ours:
-        return False
-    if sms.recipient_count is not None:
-        return sms.recipient_count == len(ours)
-    return shown == ours
-
-
-def _same_text(listed: str, sent: str) -> bool:
-    """The listed text is the sent one, maybe with the STOP mention smsmode appended."""
-    listed, sent = listed.replace("\r\n", "\n"), sent.replace("\r\n", "\n")
-    if listed == sent:
-        return True
-    rest = listed.removeprefix(sent)
-    return rest != listed and rest.startswith("\n") and len(rest) <= SMSMODE_SUFFIX_MAX

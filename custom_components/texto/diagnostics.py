@@ -9,7 +9,6 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .account import TextoConfigEntry
 from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_DEFAULT_SENDER,
@@ -19,6 +18,7 @@ from .const import (
     CONF_SMTP_USERNAME,
     CONF_WEBHOOK_ID,
 )
+from .entry import TextoConfigEntry
 from .webhook import receive_mode
 
 TO_REDACT = {

@@ -1,4 +1,4 @@
-"""Devices of a Texto account: the account itself, and one per recipient."""
+"""The base of every Texto entity, and the devices they belong to: the account, each recipient."""
 
 from __future__ import annotations
 
@@ -6,34 +6,27 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_NAME
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity import Entity, EntityDescription
 
-from .account import TextoConfigEntry
-from .const import DOMAIN, PROVIDER_NAMES
-from .gateway.models import Provider
+from .const import DOMAIN
+from .entry import TextoConfigEntry
+from .gateway.providers import route_provider
 
 #: Home Assistant 2026.8+ links a device to its parent by registry id (``via_device_id``); its
 #: ``via_device`` (the parent's identifiers) is deprecated there and stops working in 2027.8.
 #: Older versions only know ``via_device``.
 _LINK_BY_DEVICE_ID = "via_device_id" in getattr(DeviceInfo, "__optional_keys__", ())
 
-CUSTOMER_AREAS: dict[Provider, str] = {
-    Provider.ALLMYSMS: "https://manager.allmysms.com",
-    Provider.MAIL2SMS: "https://manager.allmysms.com",
-    Provider.SMSMODE: "https://ui.smsmode.com",
-    Provider.SMS123: "https://www.123-sms.net",
-}
-
 
 def account_device(entry: TextoConfigEntry) -> DeviceInfo:
-    """The account's device (a service)."""
-    provider = entry.runtime_data.gateway.provider
+    """The account's device (a service), linking to the provider's customer area."""
+    provider = route_provider(entry.runtime_data.gateway.route)
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         name=entry.title,
-        manufacturer=PROVIDER_NAMES[provider],
+        manufacturer=provider.name,
         entry_type=DeviceEntryType.SERVICE,
-        configuration_url=CUSTOMER_AREAS[provider],
+        configuration_url=provider.customer_area_url,
     )
 
 
@@ -57,13 +50,22 @@ def recipient_device(entry: TextoConfigEntry, subentry: ConfigSubentry) -> Devic
     return device
 
 
-class TextoAccountEntity(Entity):
-    """An entity of the account's device."""
+class TextoEntity(Entity):
+    """Every Texto entity: pushed (never polled unless it says so), named by translation."""
 
     _attr_has_entity_name = True
+    _attr_should_poll = False
 
-    def __init__(self, entry: TextoConfigEntry, key: str) -> None:
+    def __init__(self, entry: TextoConfigEntry, key: str, device: DeviceInfo) -> None:
+        self.entry = entry
         self.account = entry.runtime_data
         self._attr_unique_id = f"{entry.entry_id}_{key}"
-        self._attr_translation_key = key
-        self._attr_device_info = account_device(entry)
+        self._attr_device_info = device
+
+
+class TextoAccountEntity(TextoEntity):
+    """An entity of the account's device, described by its entity description."""
+
+    def __init__(self, entry: TextoConfigEntry, description: EntityDescription) -> None:
+        super().__init__(entry, description.key, account_device(entry))
+        self.entity_description = description

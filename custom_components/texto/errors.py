@@ -12,7 +12,7 @@ from typing import NoReturn
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .const import DOMAIN, PROVIDER_NAMES
+from .const import DOMAIN
 from .gateway.errors import (
     AuthenticationError,
     CreditError,
@@ -35,7 +35,8 @@ from .gateway.errors import (
     UnsupportedFeatureError,
     ValidationError,
 )
-from .gateway.models import Provider, SendRequest
+from .gateway.models import Route, SendRequest
+from .gateway.providers import route_provider
 
 
 def validation_error(key: str, **placeholders: object) -> ServiceValidationError:
@@ -112,7 +113,7 @@ def _validation(err: ValidationError, request: SendRequest | None) -> ServiceVal
     if isinstance(err, InvalidScheduleError):
         return validation_error("send_at_in_past")
     if isinstance(err, UnsupportedFeatureError):
-        gateway = PROVIDER_NAMES.get(Provider(err.provider), err.provider)
+        gateway = route_provider(Route(err.route)).name
         if err.feature in NAMED_FEATURES:
             return validation_error(f"unsupported_{err.feature}", gateway=gateway)
         return validation_error("unsupported_feature", feature=err.feature, gateway=gateway)

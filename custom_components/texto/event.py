@@ -1,21 +1,26 @@
 """Event entities of a Texto account: incoming SMS and delivery reports.
 
 They show the last reply and the last report on the account's device, with the same data
-as the bus events (``texto_sms_received``, ``texto_delivery_report``) but the entry id.
+as the bus events (``texto_sms_received``, ``texto_delivery_report``) but the entry and
+device ids, which are the entity's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from homeassistant.components.event import EventEntity
+from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util.signal_type import SignalTypeFormat
 
-from .account import TextoConfigEntry
 from .entity import TextoAccountEntity
-from .gateway.models import DeliveryStatus
-from .inbox import DeliveryReportData, SmsReceivedData
+from .entry import TextoConfigEntry
+from .gateway.models import Capabilities, DeliveryStatus
+from .signals import SIGNAL_DELIVERY_REPORT, SIGNAL_SMS_RECEIVED
 
 # Push only: nothing here talks to the gateway.
 PARALLEL_UPDATES = 0
@@ -23,55 +28,65 @@ PARALLEL_UPDATES = 0
 EVENT_RECEIVED = "received"
 
 
+@dataclass(frozen=True, kw_only=True)
+class TextoEventDescription(EventEntityDescription):
+    """An event entity of the account, fed by one of its signals."""
+
+    signal: SignalTypeFormat[Any]
+    #: the event type of one signal's data
+    event_type_fn: Callable[[Mapping[str, Any]], str]
+    exists_fn: Callable[[Capabilities], bool]
+
+
+EVENTS: tuple[TextoEventDescription, ...] = (
+    TextoEventDescription(
+        key="delivery_report",
+        translation_key="delivery_report",
+        event_types=[str(status) for status in DeliveryStatus],
+        signal=SIGNAL_DELIVERY_REPORT,
+        # the event type is the status
+        event_type_fn=lambda data: str(data["status"]),
+        exists_fn=lambda capabilities: True,
+    ),
+    TextoEventDescription(
+        key="incoming_sms",
+        translation_key="incoming_sms",
+        event_types=[EVENT_RECEIVED],
+        signal=SIGNAL_SMS_RECEIVED,
+        event_type_fn=lambda data: EVENT_RECEIVED,
+        # a gateway without replies (123-SMS) would never bring one in
+        exists_fn=lambda capabilities: capabilities.replies,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: TextoConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the account's event entities (incoming SMS only where replies exist)."""
-    entities: list[EventEntity] = [DeliveryReportEventEntity(entry)]
-    # 123-SMS has no reply API: nothing would ever come in
-    if entry.runtime_data.gateway.capabilities.replies:
-        entities.append(IncomingSmsEventEntity(entry))
-    async_add_entities(entities)
+    """Add the account's event entities."""
+    capabilities = entry.runtime_data.gateway.capabilities
+    async_add_entities(
+        TextoEventEntity(entry, description)
+        for description in EVENTS
+        if description.exists_fn(capabilities)
+    )
 
 
-def _attributes(data: Mapping[str, object]) -> dict[str, object]:
-    """The event's data as attributes: entry and device are the entity's own."""
-    return {name: value for name, value in data.items() if name not in ("entry_id", "device_id")}
+class TextoEventEntity(TextoAccountEntity, EventEntity):
+    """The last report or reply of the account: its data as the event's attributes."""
 
-
-class DeliveryReportEventEntity(TextoAccountEntity, EventEntity):
-    """The last delivery report of the account; its event type is the status."""
-
-    def __init__(self, entry: TextoConfigEntry) -> None:
-        super().__init__(entry, "delivery_report")
-        self._attr_event_types = [str(status) for status in DeliveryStatus]
+    entity_description: TextoEventDescription
 
     async def async_added_to_hass(self) -> None:
-        """Follow the account's delivery reports."""
+        """Follow the account's signal."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.account.inbox.async_listen_reports(self._handle_report))
+        signal = self.entity_description.signal.format(self.entry.entry_id)
+        self.async_on_remove(async_dispatcher_connect(self.hass, signal, self._async_handle))
 
     @callback
-    def _handle_report(self, report: DeliveryReportData) -> None:
-        self._trigger_event(report["status"], _attributes(report))
-        self.async_write_ha_state()
-
-
-class IncomingSmsEventEntity(TextoAccountEntity, EventEntity):
-    """The last SMS received by the account (a reply)."""
-
-    def __init__(self, entry: TextoConfigEntry) -> None:
-        super().__init__(entry, "incoming_sms")
-        self._attr_event_types = [EVENT_RECEIVED]
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the account's incoming SMS."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.account.inbox.async_listen_replies(self._handle_reply))
-
-    @callback
-    def _handle_reply(self, reply: SmsReceivedData) -> None:
-        self._trigger_event(EVENT_RECEIVED, _attributes(reply))
+    def _async_handle(self, data: Mapping[str, Any]) -> None:
+        attributes = {k: v for k, v in data.items() if k not in ("entry_id", "device_id")}
+        self._trigger_event(self.entity_description.event_type_fn(data), attributes)
         self.async_write_ha_state()

@@ -1,8 +1,6 @@
-"""What the config, options and recipient flows share: gateways and selectors."""
+"""What the config, options and recipient flows share: selectors."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from homeassistant.helpers.selector import (
     SelectSelector,
@@ -13,18 +11,6 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .gateway.allmysms import AllMySmsGateway
-from .gateway.base import Gateway
-from .gateway.models import Provider
-from .gateway.sms123 import Sms123Gateway
-from .gateway.smsmode import SmsmodeGateway
-
-#: the gateways a user can set up, each with its own step (and step id)
-GATEWAY_CLASSES: Mapping[Provider, type[Gateway]] = {
-    Provider.ALLMYSMS: AllMySmsGateway,
-    Provider.SMSMODE: SmsmodeGateway,
-    Provider.SMS123: Sms123Gateway,
-}
 PASSWORD_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
 )

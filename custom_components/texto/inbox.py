@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Final, TypedDict
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_NAME
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -30,6 +30,13 @@ from .const import (
 )
 from .gateway.models import DeliveryReport, InboundMessage
 from .sent_log import SentLog, SentMessage
+from .signals import (
+    SIGNAL_DELIVERY_REPORT,
+    SIGNAL_SMS_RECEIVED,
+    DeliveryReportData,
+    SmsReceivedData,
+)
+from .stores import SAVE_DELAY
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,60 +44,8 @@ _LOGGER = logging.getLogger(__name__)
 KEEP: Final = timedelta(days=30)
 #: ... or when more recent ones push them out
 MAX_KEYS: Final = 5000
-#: seconds between a change and its write to disk (a burst of callbacks: one write)
-SAVE_DELAY: Final = 5
 #: the id the library gives a reply the gateway gave none (AllMySMS): not a stable key
 _LOCAL_ID_PREFIX: Final = "local-"
-
-
-class DeliveryReportData(TypedDict):
-    """The data of a ``texto_delivery_report`` event."""
-
-    entry_id: str
-    provider: str
-    #: the send's ``message_id`` (the one the send action returned)
-    message_id: str | None
-    recipient: str | None
-    status: str
-    provider_status: str
-    detail: str | None
-    reported_at: str | None
-    #: the send's reference, if it had one
-    reference: str | None
-    #: the recipient's device when the number is a recipient's, else the account's
-    device_id: str | None
-
-
-class SmsReceivedData(TypedDict):
-    """The data of a ``texto_sms_received`` event."""
-
-    entry_id: str
-    provider: str
-    sender: str
-    #: the recipient subentry whose number sent it, else None
-    sender_name: str | None
-    #: that recipient's notify entity, else None
-    sender_entity_id: str | None
-    recipient: str | None
-    text: str
-    received_at: str
-    message_id: str
-    in_reply_to: str | None
-    #: in_reply_to is a Texto send to that very number, or the gateway's API confirmed it
-    verified: bool
-    #: when the send it answers left (ISO 8601), when Texto knows that send
-    in_reply_to_sent_at: str | None
-    #: the recipient's device when the sender is a recipient, else the account's
-    device_id: str | None
-
-
-type ReportListener = Callable[[DeliveryReportData], None]
-type ReplyListener = Callable[[SmsReceivedData], None]
-
-
-def seen_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, float]]:
-    """Where an account's seen keys are kept (private: they come from personal data)."""
-    return Store(hass, 1, f"{DOMAIN}.{entry_id}.seen", private=True)
 
 
 def _key(*parts: str | None) -> str:
@@ -102,15 +57,19 @@ def _key(*parts: str | None) -> str:
 class Inbox:
     """Turns an account's reports and replies into events, once each."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any], sent_log: SentLog) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        sent_log: SentLog,
+        store: Store[dict[str, float]],
+    ) -> None:
         self.hass = hass
         self.entry = entry
         self._sent_log = sent_log
-        self._store = seen_store(hass, entry.entry_id)
+        self._store = store
         #: key -> when it was seen (seconds since the epoch), oldest first
         self._seen: dict[str, float] = {}
-        self._report_listeners: list[ReportListener] = []
-        self._reply_listeners: list[ReplyListener] = []
 
     async def async_load(self) -> None:
         """Read the keys already seen (so nothing fires twice across restarts)."""
@@ -121,20 +80,6 @@ class Inbox:
     async def async_flush(self) -> None:
         """Write the keys now (the entry unloads: a new inbox will read them)."""
         await self._store.async_save(self._dump())
-
-    # --- listeners (event entities, last status) ---------------------------------------------
-
-    @callback
-    def async_listen_reports(self, listener: ReportListener) -> CALLBACK_TYPE:
-        """Call ``listener`` with each new delivery report's event data."""
-        self._report_listeners.append(listener)
-        return lambda: self._report_listeners.remove(listener)
-
-    @callback
-    def async_listen_replies(self, listener: ReplyListener) -> CALLBACK_TYPE:
-        """Call ``listener`` with each new reply's event data."""
-        self._reply_listeners.append(listener)
-        return lambda: self._reply_listeners.remove(listener)
 
     # --- receiving ---------------------------------------------------------------------------
 
@@ -169,8 +114,7 @@ class Inbox:
             )
             return False
         self.hass.bus.async_fire(EVENT_DELIVERY_REPORT, dict(data))
-        for report_listener in list(self._report_listeners):
-            report_listener(data)
+        async_dispatcher_send(self.hass, SIGNAL_DELIVERY_REPORT.format(self.entry.entry_id), data)
         return True
 
     @callback
@@ -186,8 +130,7 @@ class Inbox:
             return False
         data = self._reply_data(reply, confirmed_by_gateway=confirmed_by_gateway)
         self.hass.bus.async_fire(EVENT_SMS_RECEIVED, dict(data))
-        for reply_listener in list(self._reply_listeners):
-            reply_listener(data)
+        async_dispatcher_send(self.hass, SIGNAL_SMS_RECEIVED.format(self.entry.entry_id), data)
         return True
 
     # --- what the events say ---------------------------------------------------------------

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .const import CONF_LOW_CREDIT_THRESHOLD, DOMAIN
 from .gateway.models import Balance
 
-if TYPE_CHECKING:
-    # the account module uses these issues (through the spending guard): no import cycle
-    from .account import TextoConfigEntry
+# The issues need an entry's id, title and options only: any entry will do (the typed one
+# would import the account, which raises these issues through its spending guard).
 
 _LOW = "low_credit"
 _EXHAUSTED = "credit_exhausted"
 SPENDING_CAP_ISSUE = "spending_cap"
 
 
-def _issue_id(entry: TextoConfigEntry, kind: str) -> str:
+def _issue_id(entry: ConfigEntry[Any], kind: str) -> str:
     return f"{kind}_{entry.entry_id}"
 
 
 @callback
-def async_check_credit(hass: HomeAssistant, entry: TextoConfigEntry, balance: Balance) -> None:
+def async_check_credit(hass: HomeAssistant, entry: ConfigEntry[Any], balance: Balance) -> None:
     """Raise or clear the credit issues after a balance update.
 
     A post-paid account (smsmode's negative balance) never runs out: no issue for it.
@@ -55,7 +55,7 @@ def async_check_credit(hass: HomeAssistant, entry: TextoConfigEntry, balance: Ba
 
 @callback
 def async_raise_spending_cap(
-    hass: HomeAssistant, entry: TextoConfigEntry, *, cap: int, used: int
+    hass: HomeAssistant, entry: ConfigEntry[Any], *, cap: int, used: int
 ) -> None:
     """Say that a send was refused: today's billed parts reached the daily cap."""
     ir.async_create_issue(
@@ -72,13 +72,13 @@ def async_raise_spending_cap(
 
 
 @callback
-def async_clear_spending_cap(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+def async_clear_spending_cap(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Withdraw the daily-cap issue (a new day, or the cap raised or removed)."""
     ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, SPENDING_CAP_ISSUE))
 
 
 @callback
-def async_clear_issues(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+def async_clear_issues(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Remove the entry's issues (the entry is removed)."""
     for kind in (_EXHAUSTED, _LOW, SPENDING_CAP_ISSUE):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, kind))

@@ -10,9 +10,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .account import TextoConfigEntry, response_of
 from .const import CONF_PHONE_NUMBER, SUBENTRY_TYPE_RECIPIENT
-from .entity import recipient_device
+from .entity import TextoEntity, recipient_device
+from .entry import TextoConfigEntry
+from .responses import send_response
 
 # No limit here: every send goes through the account's outbox, which bounds the attempts
 # running at once (a caller waiting for a slow gateway must not hold up the others).
@@ -52,20 +53,16 @@ async def async_setup_entry(
     entry.async_on_unload(entry.add_update_listener(async_subentries_changed))
 
 
-class RecipientNotifyEntity(NotifyEntity):
-    """Sends SMS to one recipient."""
+class RecipientNotifyEntity(TextoEntity, NotifyEntity):
+    """Sends SMS to one recipient; named after its device (the recipient)."""
 
-    _attr_has_entity_name = True
     _attr_name = None
     _attr_translation_key = "recipient"
     _attr_supported_features = NotifyEntityFeature.TITLE
 
     def __init__(self, entry: TextoConfigEntry, subentry: ConfigSubentry) -> None:
-        self.entry = entry
-        self.account = entry.runtime_data
+        super().__init__(entry, subentry.subentry_id, recipient_device(entry, subentry))
         self.phone_number: str = subentry.data[CONF_PHONE_NUMBER]
-        self._attr_unique_id = f"{entry.entry_id}_{subentry.subentry_id}"
-        self._attr_device_info = recipient_device(entry, subentry)
 
     @callback
     def async_follow(self, subentry: ConfigSubentry) -> None:
@@ -85,7 +82,7 @@ class RecipientNotifyEntity(NotifyEntity):
         Waits like the actions' default ``wait``: a final failure raises.
         """
         text = f"{title}\n{message}" if title else message
-        await self.account.send(self.account.build_request([self.phone_number], text))
+        await self.account.async_send(self.account.build_request([self.phone_number], text))
 
     async def async_send_sms(
         self, message: str, *, wait: bool = True, **options: Any
@@ -97,9 +94,9 @@ class RecipientNotifyEntity(NotifyEntity):
         says whether to wait for the outcome (see the action).
         """
         request = self.account.build_request([self.phone_number], message, **options)
-        result = await self.account.send(request, wait=wait)
+        result = await self.account.async_send(request, wait=wait)
         # From HA 2026.4 a custom action records the notification itself (older: no such API).
         record = getattr(self, "_async_record_notification", None)
         if record is not None:
             record()
-        return response_of(result)
+        return send_response(result)

@@ -7,7 +7,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import aiosmtplib
 import voluptuous as vol
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
@@ -28,8 +27,8 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-from homeassistant.util.ssl import client_context
 
+from .clients import create_mail2sms
 from .const import (
     CONF_ALLOW_INTERNAL_URL,
     CONF_DAILY_PARTS_CAP,
@@ -66,27 +65,18 @@ from .const import (
     ROUTE_EMAIL,
 )
 from .errors import sender_error
-from .flow_common import (
-    GATEWAY_CLASSES,
-    PASSWORD_SELECTOR,
-    TEXT_SELECTOR,
-    USERNAME_SELECTOR,
-    select_selector,
-)
-from .gateway.base import Gateway
-from .gateway.errors import (
-    InvalidSenderError,
-)
-from .gateway.mail2sms import SmtpSecurity
+from .flow_common import PASSWORD_SELECTOR, TEXT_SELECTOR, USERNAME_SELECTOR, select_selector
+from .gateway import SmtpSecurity
+from .gateway.errors import AuthenticationError, GatewayError, InvalidSenderError
 from .gateway.models import Provider, StopMention, TextPolicy
+from .gateway.providers import PROVIDERS, ProviderInfo
 from .gateway.sender import validate_sender
-from .routes import create_mail2sms
-from .webhook import entry_webhook_url, receive_mode
+from .webhook import can_poll, entry_webhook_url, receive_mode
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_SMTP_PORT = 587
-#: seconds for the whole SMTP check (connect, STARTTLS, login)
+#: seconds for each step of the SMTP check (connect, STARTTLS, login): the form waits
 SMTP_CHECK_TIMEOUT = 15.0
 #: a plausible address: something, "@", a domain with a dot; the SMTP server has the last word
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -144,8 +134,8 @@ ROUTE_SCHEMA = vol.Schema(
 )
 
 
-def _general_schema(provider: Provider) -> vol.Schema:
-    max_parts = GATEWAY_CLASSES[provider].capabilities.max_parts
+def _general_schema(provider: ProviderInfo) -> vol.Schema:
+    max_parts = provider.capabilities.max_parts
     fields: dict[vol.Marker, Any] = {
         vol.Optional(CONF_DEFAULT_SENDER): TEXT_SELECTOR,
         vol.Required(CONF_LOW_CREDIT_THRESHOLD, default=DEFAULT_LOW_CREDIT_THRESHOLD): (
@@ -164,7 +154,8 @@ def _general_schema(provider: Provider) -> vol.Schema:
             [str(mention) for mention in StopMention], CONF_STOP_MENTION
         ),
     }
-    if provider is Provider.SMSMODE:
+    # the message class exists where replies must be asked for (smsmode)
+    if provider.capabilities.replies_on_request:
         fields[vol.Required(CONF_MESSAGE_CLASS, default=MESSAGE_CLASS_STANDARD)] = select_selector(
             [MESSAGE_CLASS_STANDARD, MESSAGE_CLASS_REPLIES], CONF_MESSAGE_CLASS
         )
@@ -207,11 +198,11 @@ def _delivery_schema(fallbacks: list[SelectOptionDict]) -> vol.Schema:
 
 
 def _receiving_schema(provider: Provider) -> vol.Schema:
-    # 123-SMS has no API to read reports back: its webhook is the only way
+    # without an API to read reports back (123-SMS), the webhook is the only way
     modes = (
-        [RECEIVE_WEBHOOK]
-        if provider is Provider.SMS123
-        else [RECEIVE_WEBHOOK, RECEIVE_POLLING, RECEIVE_BOTH]
+        [RECEIVE_WEBHOOK, RECEIVE_POLLING, RECEIVE_BOTH]
+        if can_poll(provider)
+        else [RECEIVE_WEBHOOK]
     )
     return vol.Schema(
         {
@@ -241,7 +232,7 @@ class TextoOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A menu: sending, delivery, receiving, and Mail2SMS and the route for AllMySMS."""
-        if self._provider is Provider.ALLMYSMS:
+        if PROVIDERS[self._provider].has_mail2sms:
             menu = ["general", "mail2sms", "route", "delivery", "receiving"]
         else:
             menu = ["general", "delivery", "receiving"]
@@ -253,24 +244,24 @@ class TextoOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Default sender, low-credit threshold, text policy, parts, STOP mention, class."""
-        gateway_class = GATEWAY_CLASSES[self._provider]
+        provider = PROVIDERS[self._provider]
         errors: dict[str, str] = {}
-        rule = gateway_class.sender_rule
+        rule = provider.sender_rule
         placeholders = {
             **self._account,
             "sender_min": str(rule.min_length),
             "sender_max": str(rule.max_length),
-            "max_parts": str(gateway_class.capabilities.max_parts),
+            "max_parts": str(provider.capabilities.max_parts),
         }
         if user_input is not None:
-            values, errors, placeholders_of_errors = _read_general(gateway_class, user_input)
+            values, errors, placeholders_of_errors = _read_general(provider, user_input)
             if not errors:
                 return self._async_save(values, GENERAL_KEYS)
             placeholders |= placeholders_of_errors
         return self.async_show_form(
             step_id=f"general_{self._provider}",
             data_schema=self.add_suggested_values_to_schema(
-                _general_schema(self._provider), user_input or self.config_entry.options
+                _general_schema(provider), user_input or self.config_entry.options
             ),
             errors=errors,
             description_placeholders=placeholders,
@@ -384,7 +375,7 @@ class TextoOptionsFlow(OptionsFlow):
         """
         entry = self.config_entry
         options = [SelectOptionDict(value=FALLBACK_NONE, label=FALLBACK_NONE)]
-        if self._provider is Provider.ALLMYSMS and entry.options.get(CONF_SMTP_HOST):
+        if PROVIDERS[self._provider].has_mail2sms and entry.options.get(CONF_SMTP_HOST):
             options.append(SelectOptionDict(value=FALLBACK_MAIL2SMS, label=FALLBACK_MAIL2SMS))
         others = [
             other
@@ -477,7 +468,7 @@ class TextoOptionsFlow(OptionsFlow):
 
 
 def _read_general(
-    gateway_class: type[Gateway], user_input: Mapping[str, Any]
+    provider: ProviderInfo, user_input: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """The general options from the form, what is wrong with them, and the errors' values.
 
@@ -489,7 +480,7 @@ def _read_general(
     sender = (user_input.get(CONF_DEFAULT_SENDER) or "").strip()
     if sender:
         try:
-            values[CONF_DEFAULT_SENDER] = validate_sender(sender, gateway_class.sender_rule)
+            values[CONF_DEFAULT_SENDER] = validate_sender(sender, provider.sender_rule)
         except InvalidSenderError as err:
             errors[CONF_DEFAULT_SENDER], placeholders = sender_error(err)
         # smsmode's class 4 (replies) always goes out from its own number
@@ -528,42 +519,19 @@ async def _async_check_mail2sms(
     is billed and no SMS goes out.
     """
     try:
-        mail2sms = create_mail2sms(data, settings)
+        mail2sms = create_mail2sms(data, settings, timeout=SMTP_CHECK_TIMEOUT)
     except ValueError:
         # the login or API key has a character the e-mail subject cannot carry
         return {"base": "mail2sms_unusable_login"}
     assert mail2sms is not None  # an AllMySMS entry with a host always has one
-    security = SmtpSecurity(settings[CONF_SMTP_SECURITY])
-    smtp = aiosmtplib.SMTP(
-        hostname=settings[CONF_SMTP_HOST],
-        port=settings[CONF_SMTP_PORT],
-        use_tls=security is SmtpSecurity.TLS,
-        start_tls=security is SmtpSecurity.STARTTLS,
-        tls_context=client_context() if security is not SmtpSecurity.NONE else None,
-        timeout=SMTP_CHECK_TIMEOUT,
-    )
     try:
-        await smtp.connect()
-        if username := settings.get(CONF_SMTP_USERNAME):
-            await smtp.login(username, settings.get(CONF_SMTP_PASSWORD, ""))
-    except aiosmtplib.SMTPAuthenticationError:
+        await mail2sms.check_login()
+    except AuthenticationError:
         return {"base": "invalid_auth_smtp"}
-    except (aiosmtplib.SMTPException, OSError) as err:
+    except GatewayError as err:
         _LOGGER.debug("SMTP check failed: %s", err)
         return {"base": "cannot_connect_smtp"}
     except Exception:
         _LOGGER.exception("Unexpected error while checking the SMTP server")
         return {"base": "unknown"}
-    finally:
-        await _async_close(smtp)
     return {}
-
-
-async def _async_close(smtp: aiosmtplib.SMTP) -> None:
-    """Say goodbye when the server still listens, else just drop the connection."""
-    if not smtp.is_connected:
-        return
-    try:
-        await smtp.quit()
-    except (aiosmtplib.SMTPException, OSError):
-        smtp.close()

@@ -1,11 +1,14 @@
 """The persistent outbox: every send is written here before its first attempt.
 
-An item moves ``queued -> sending -> sent | scheduled | failed | expired | unknown``. It is
+An item moves ``queued -> sending -> sent | scheduled | failed | expired | unconfirmed``. It is
 written to a private store before any request can leave (so a restart never loses it), and
 its disk state says ``sending`` whenever a request may be on its way: an item found
 ``sending`` at start-up may have gone out, and is verified with the gateway rather than sent
 again. Retries follow an exponential backoff with full jitter, only when the delivery
 attempt says nothing was sent; an item older than the account's maximum age expires.
+
+The outbox knows nothing of gateways: its owner (``OutboxOwner``, the account) makes the
+attempts and records what they carried.
 """
 
 from __future__ import annotations
@@ -17,35 +20,21 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from enum import StrEnum
+from typing import Any, Final, Protocol
 from uuid import uuid4
 
 from homeassistant.components import persistent_notification
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_MAX_AGE, DEFAULT_MAX_AGE, DOMAIN, EVENT_SEND_FAILED, SendState
-from .delivery import Attempt, AttemptOutcome, async_attempt, async_verify
 from .errors import gateway_error
 from .gateway.errors import GatewayError
-from .gateway.models import (
-    SendRequest,
-    SendResult,
-    SendStatus,
-)
-from .stored import (
-    from_iso,
-    iso,
-    request_from_dict,
-    request_to_dict,
-    result_from_dict,
-    result_to_dict,
-)
-
-if TYPE_CHECKING:
-    from .account import TextoAccount
+from .gateway.models import SendRequest, SendResult, SendStatus
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -79,6 +68,35 @@ OUTBOX_STATES: Final = (
 REASON_EXPIRED: Final = "expired"
 
 
+class AttemptOutcome(StrEnum):
+    """What one attempt concluded."""
+
+    #: accepted by a gateway (sent or scheduled): ``result`` and ``route`` say which
+    SENT = "sent"
+    #: certainly not sent, worth trying again later (after the outbox's backoff)
+    RETRY = "retry"
+    #: certainly not sent, and trying again cannot help
+    FAILED = "failed"
+    #: may have gone out and the gateway cannot tell: never resend
+    UNCONFIRMED = "unconfirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """The outcome of one attempt."""
+
+    outcome: AttemptOutcome
+    #: what a gateway accepted in this attempt, whatever the outcome: with RETRY, FAILED or
+    #: UNCONFIRMED it is the accepted part of a partial send (record it: sent and billed)
+    result: SendResult | None = None
+    #: the entry id, or "mail2sms", that carried (or last tried) the message
+    route: str | None = None
+    error: GatewayError | None = None
+    #: seconds the gateway asked to wait before the next try (HTTP Retry-After), or the
+    #: delay before verifying a send whose outcome is unknown
+    retry_after: float | None = None
+
+
 @dataclass
 class OutboxItem:
     """One send in the outbox."""
@@ -110,18 +128,18 @@ class OutboxItem:
         """Whether the item is done (no more attempts)."""
         return self.state not in WAITING_STATES
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The stored form (private store: it holds numbers and the text)."""
         return {
             "outbox_id": self.outbox_id,
             "entry_id": self.entry_id,
             "created_at": self.created_at.isoformat(),
-            "request": request_to_dict(self.request),
+            "request": self.request.to_dict(),
             "state": str(self.state),
             "attempts": self.attempts,
-            "next_attempt_at": iso(self.next_attempt_at),
+            "next_attempt_at": _iso(self.next_attempt_at),
             "route": self.route,
-            "result": None if self.result is None else result_to_dict(self.result),
+            "result": None if self.result is None else self.result.to_dict(),
             "reason": self.reason,
             "remaining": None if self.remaining is None else list(self.remaining),
             "maybe_sent": self.maybe_sent,
@@ -135,21 +153,48 @@ class OutboxItem:
             outbox_id=data["outbox_id"],
             entry_id=data["entry_id"],
             created_at=datetime.fromisoformat(data["created_at"]),
-            request=request_from_dict(data["request"]),
+            request=SendRequest.from_dict(data["request"]),
             state=SendState(data["state"]),
             attempts=data["attempts"],
-            next_attempt_at=from_iso(data["next_attempt_at"]),
+            next_attempt_at=_from_iso(data["next_attempt_at"]),
             route=data["route"],
-            result=None if data["result"] is None else result_from_dict(data["result"]),
+            result=None if data["result"] is None else SendResult.from_dict(data["result"]),
             reason=data["reason"],
             remaining=None if remaining is None else tuple(remaining),
             maybe_sent=data.get("maybe_sent", False),
         )
 
 
-def outbox_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """Where an account's outbox is kept (private: numbers and texts)."""
-    return Store(hass, 1, f"{DOMAIN}.{entry_id}.outbox", private=True)
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _from_iso(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+class OutboxOwner(Protocol):
+    """What the outbox asks of its account: attempts, and to hear what became of an item."""
+
+    async def async_attempt(self, item: OutboxItem) -> Attempt:
+        """Try to deliver ``item`` once (it may narrow ``remaining``, set ``maybe_sent``)."""
+
+    async def async_verify(self, item: OutboxItem) -> Attempt:
+        """Find out whether an item that may have gone out did (found ``sending``)."""
+
+    async def async_record_accepted(
+        self, item: OutboxItem, result: SendResult, route: str | None
+    ) -> None:
+        """Record what a gateway accepted for ``item`` (billed: count it, keep it)."""
+
+    def async_item_submitted(self, item: OutboxItem) -> None:
+        """A new item entered the outbox (written)."""
+
+    def async_item_changed(self, item: OutboxItem) -> None:
+        """An item changed state."""
+
+    def device_id_of(self, number: str | None) -> str | None:
+        """The device an event about ``number`` belongs to."""
 
 
 def merge_results(first: SendResult | None, later: SendResult) -> SendResult:
@@ -186,10 +231,17 @@ class Outbox:
     and the expiry on a clock of their own.
     """
 
-    def __init__(self, hass: HomeAssistant, account: TextoAccount) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        owner: OutboxOwner,
+        store: Store[dict[str, Any]],
+    ) -> None:
         self.hass = hass
-        self._account = account
-        self._store = outbox_store(hass, account.entry.entry_id)
+        self._entry = entry
+        self._owner = owner
+        self._store = store
         self._waiting: dict[str, OutboxItem] = {}
         self._history: deque[OutboxItem] = deque(maxlen=HISTORY)
         #: the history by state, kept as it changes (the sensor reads it after every change)
@@ -299,7 +351,7 @@ class Outbox:
             raise gateway_error("outbox_full", capacity=MAX_WAITING)
         item = OutboxItem(
             outbox_id=uuid4().hex,
-            entry_id=self._account.entry.entry_id,
+            entry_id=self._entry.entry_id,
             created_at=self.clock(),
             request=request,
             state=SendState.QUEUED,
@@ -323,7 +375,7 @@ class Outbox:
             if holding_slot:
                 self._slots.release()
             raise
-        self._account.async_item_submitted(item)
+        self._owner.async_item_submitted(item)
         self._start_worker(item, holding_slot=holding_slot)
         return item
 
@@ -346,9 +398,9 @@ class Outbox:
             if holding_slot:
                 self._slots.release()
             return
-        task = self._account.entry.async_create_background_task(
+        task = self._entry.async_create_background_task(
             self.hass,
-            self._run(item, holding_slot=holding_slot),
+            self._async_run(item, holding_slot=holding_slot),
             f"{DOMAIN} outbox {item.outbox_id}",
         )
         if task.done():
@@ -356,12 +408,12 @@ class Outbox:
         self._workers[item.outbox_id] = task
         task.add_done_callback(lambda _: self._workers.pop(item.outbox_id, None))
 
-    async def _run(self, item: OutboxItem, *, holding_slot: bool) -> None:
+    async def _async_run(self, item: OutboxItem, *, holding_slot: bool) -> None:
         """Attempt ``item`` until it is final."""
         try:
             while not item.final:
                 if not holding_slot:
-                    await self._until_due(item)
+                    await self._async_until_due(item)
                     if self._too_old(item) and item.outbox_id not in self._to_verify:
                         # too old to send late; but one that may have gone out is unknown
                         if item.maybe_sent:
@@ -375,9 +427,9 @@ class Outbox:
                         # on disk, ``sending`` before the request can leave
                         item.state = SendState.SENDING
                         await self._store.async_save(self._dump())
-                        self._account.async_item_changed(item)
+                        self._owner.async_item_changed(item)
                     holding_slot = False
-                    attempt = await self._attempt(item)
+                    attempt = await self._async_attempt(item)
                 finally:
                     self._slots.release()
                 await self._async_apply(item, attempt)
@@ -390,13 +442,13 @@ class Outbox:
             _LOGGER.exception("Outbox item %s failed unexpectedly", item.outbox_id)
             await self._async_finish(item, SendState.UNCONFIRMED, "internal_error")
 
-    async def _attempt(self, item: OutboxItem) -> Attempt:
+    async def _async_attempt(self, item: OutboxItem) -> Attempt:
         if item.outbox_id in self._to_verify:
             self._to_verify.discard(item.outbox_id)
-            return await async_verify(self.hass, self._account, item)
-        return await async_attempt(self.hass, self._account, item)
+            return await self._owner.async_verify(item)
+        return await self._owner.async_attempt(item)
 
-    async def _until_due(self, item: OutboxItem) -> None:
+    async def _async_until_due(self, item: OutboxItem) -> None:
         """Sleep until the item's next attempt, or until it expires if that comes first."""
         if item.next_attempt_at is None:
             return
@@ -408,7 +460,7 @@ class Outbox:
     @property
     def max_age(self) -> timedelta:
         """How long an item may wait: older, it expires rather than being sent late."""
-        minutes = self._account.entry.options.get(CONF_MAX_AGE)
+        minutes = self._entry.options.get(CONF_MAX_AGE)
         return timedelta(minutes=minutes) if minutes else DEFAULT_MAX_AGE
 
     def _too_old(self, item: OutboxItem) -> bool:
@@ -430,7 +482,7 @@ class Outbox:
         item.error = attempt.error
         if attempt.result is not None:
             item.result = merge_results(item.result, attempt.result)
-            await self._account.async_record_accepted(item, attempt.result, attempt.route)
+            await self._owner.async_record_accepted(item, attempt.result, attempt.route)
         reason = type(attempt.error).__name__ if attempt.error is not None else None
         if attempt.outcome is AttemptOutcome.SENT:
             state = SendState.SENT if item.result is None else status_of(item.result)
@@ -445,7 +497,7 @@ class Outbox:
             item.reason = reason
             item.next_attempt_at = self.clock() + timedelta(seconds=delay)
             self._store.async_delay_save(self._dump, SAVE_DELAY)
-            self._account.async_item_changed(item)
+            self._owner.async_item_changed(item)
 
     async def _async_finish(self, item: OutboxItem, state: SendState, reason: str | None) -> None:
         item.state = state
@@ -461,7 +513,7 @@ class Outbox:
         if state in LOST_STATES:
             self._fire_failed(item)
             await self._async_notify(item)
-        self._account.async_item_changed(item)
+        self._owner.async_item_changed(item)
         if (event := self._done.pop(item.outbox_id, None)) is not None:
             event.set()
 
@@ -476,7 +528,7 @@ class Outbox:
             EVENT_SEND_FAILED,
             {
                 "entry_id": item.entry_id,
-                "device_id": self._account.inbox.device_id_of(number),
+                "device_id": self._owner.device_id_of(number),
                 "outbox_id": item.outbox_id,
                 "message_id": None if item.result is None else item.result.message_id,
                 "recipients": list(recipients),
@@ -494,7 +546,7 @@ class Outbox:
         )
         key = f"component.{DOMAIN}.issues.outbox_{item.state}"
         placeholders = {
-            "account": self._account.entry.title,
+            "account": self._entry.title,
             "outbox_id": item.outbox_id,
             "recipients": str(len(item.request.recipients)),
             "attempts": str(item.attempts),
@@ -513,7 +565,4 @@ class Outbox:
     # --- storage -----------------------------------------------------------------------------
 
     def _dump(self) -> dict[str, Any]:
-        return {"items": [item.as_dict() for item in self._waiting.values()]}
-
-
-# --- the stored forms of requests and results ------------------------------------------------
+        return {"items": [item.to_dict() for item in self._waiting.values()]}

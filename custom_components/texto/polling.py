@@ -27,11 +27,11 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .account import TextoConfigEntry
 from .const import DOMAIN, RECEIVE_BOTH, RECEIVE_POLLING
+from .entry import TextoConfigEntry
 from .gateway.errors import AuthenticationError, GatewayError, NotFoundError
-from .gateway.models import DeliveryReport, DeliveryStatus, InboundMessage, Provider
-from .gateway.smsmode import SmsmodeGateway
+from .gateway.models import DeliveryReport, InboundMessage
+from .last_status import FINAL_STATUSES
 from .sent_log import SentMessage
 from .webhook import receive_mode
 
@@ -62,10 +62,6 @@ SLOW_REPORT_INTERVAL: Final = timedelta(minutes=15)
 REPORT_WINDOW: Final = timedelta(hours=48)
 #: sends checked per poll, at most: the gateway is not hammered after a burst of sends
 MAX_SENDS_PER_POLL: Final = 20
-#: statuses after which a recipient's report will not change
-FINAL_STATUSES: Final = frozenset(
-    {DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.EXPIRED}
-)
 
 POLLERS: HassKey[dict[str, Poller]] = HassKey(f"{DOMAIN}_pollers")
 
@@ -149,9 +145,9 @@ class Poller:
     async def _async_poll_due(self, now: datetime) -> None:
         async with self._lock:
             if self.replies_due(now):
-                await self._poll_replies(now)
+                await self._async_poll_replies(now)
             if self.reports_due(now):
-                await self._poll_reports(now)
+                await self._async_poll_reports(now)
 
     def reply_interval(self, now: datetime) -> timedelta:
         """30 s while a message that can be answered is recent, 5 min otherwise."""
@@ -182,8 +178,8 @@ class Poller:
         due = [
             sent
             for sent in newest_first
-            # Mail2SMS sends have no id the API knows
-            if sent.provider != Provider.MAIL2SMS and self._report_due(sent, now)
+            # sends another route carried (Mail2SMS) have no id this API knows
+            if sent.route is self.gateway.route and self._report_due(sent, now)
         ]
         never_checked = [sent for sent in due if self._checked_at(sent) is None]
         checked = sorted(
@@ -210,30 +206,30 @@ class Poller:
 
     def _can_be_answered(self, sent: SentMessage) -> bool:
         # AllMySMS takes replies to any send; smsmode only to "replies allowed" ones
-        return self.gateway.provider is Provider.ALLMYSMS or sent.replies_allowed
+        return not self.gateway.capabilities.replies_on_request or sent.replies_allowed
 
     # --- polls (also called directly by tests) --------------------------------------------
 
     async def async_poll_replies(self, now: datetime | None = None) -> int:
         """Read the replies now; return how many were new."""
         async with self._lock:
-            return await self._poll_replies(now or dt_util.utcnow())
+            return await self._async_poll_replies(now or dt_util.utcnow())
 
     async def async_poll_reports(self, now: datetime | None = None) -> int:
         """Check the due sends' delivery reports now; return how many were new."""
         async with self._lock:
-            return await self._poll_reports(now or dt_util.utcnow())
+            return await self._async_poll_reports(now or dt_util.utcnow())
 
-    async def _poll_replies(self, now: datetime) -> int:
+    async def _async_poll_replies(self, now: datetime) -> int:
         self._replies_polled_at = now
         try:
-            if isinstance(self.gateway, SmsmodeGateway):
+            if self.gateway.capabilities.poll_replies_by_date:
                 replies = await self.gateway.fetch_replies(
-                    start_date=self._replies_start(now), end_date=now
+                    since=self._replies_start(now), until=now
                 )
                 self._replies_read_until = now
             else:
-                # AllMySMS getPulls gives each reply once: every one must reach the inbox
+                # each reply is handed over once (AllMySMS getPulls): each must reach the inbox
                 replies = await self.gateway.fetch_replies()
         except GatewayError as err:
             self._failed(err)
@@ -241,11 +237,11 @@ class Poller:
         self._succeeded()
         new = 0
         for reply in replies:
-            new += await self._receive(reply, confirmed_by_gateway=True)
+            new += await self._async_receive(reply, confirmed_by_gateway=True)
         return new
 
     def _replies_start(self, now: datetime) -> datetime:
-        """Where an smsmode reply poll starts: a little before the last one ended.
+        """Where a reply poll by date starts: a little before the last one ended.
 
         The first poll after a start goes back to the first send of the last day that
         could be answered: replies received while Home Assistant was down are not lost.
@@ -260,7 +256,7 @@ class Poller:
             start = min(awaited, default=now)
         return max(start - REPLY_OVERLAP, now - MAX_REPLY_LOOKBACK)
 
-    async def _poll_reports(self, now: datetime) -> int:
+    async def _async_poll_reports(self, now: datetime) -> int:
         self._reports_polled_at = now
         new = 0
         for sent in self.sends_to_check(now):
@@ -278,7 +274,7 @@ class Poller:
             self._succeeded()
             progress.checked_at = now
             for report in reports:
-                new += await self._receive(report)
+                new += await self._async_receive(report)
                 if report.status in FINAL_STATUSES and report.recipient:
                     progress.final.add(report.recipient)
             progress.done = progress.final.issuperset(sent.recipients)
@@ -292,7 +288,7 @@ class Poller:
 
     # --- results and failures --------------------------------------------------------------
 
-    async def _receive(
+    async def _async_receive(
         self, item: DeliveryReport | InboundMessage, *, confirmed_by_gateway: bool = False
     ) -> bool:
         try:

@@ -1,61 +1,114 @@
-"""Build the gateway clients of a config entry from its stored data and options."""
+"""The routes an account's messages may take, as its options and Home Assistant's entries say.
+
+Its own HTTP API (named by its entry id), its Mail2SMS route (``mail2sms``), and another
+Texto account as a fallback (named by that account's entry id, carried by that account's
+first route). Delivery asks for them at each attempt: an option changed, or a fallback
+account unloaded, counts from the next attempt on.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
-import aiohttp
-from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY, CONF_URL, CONF_USERNAME
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.core import HomeAssistant
 
 from .const import (
-    CONF_PROVIDER,
-    CONF_SMTP_HOST,
-    CONF_SMTP_PASSWORD,
-    CONF_SMTP_PORT,
-    CONF_SMTP_SECURITY,
-    CONF_SMTP_SENDER,
-    CONF_SMTP_USERNAME,
+    CONF_FALLBACK,
+    CONF_ROUTE,
+    DOMAIN,
+    FALLBACK_MAIL2SMS,
+    ROUTE_API,
+    ROUTE_API_THEN_EMAIL,
+    ROUTE_EMAIL,
 )
-from .gateway import allmysms, sms123, smsmode
-from .gateway.allmysms import AllMySmsGateway
+from .delivery import AccountRoute
 from .gateway.base import Gateway
-from .gateway.mail2sms import Mail2SmsGateway, SmtpSecurity, SmtpSettings
-from .gateway.models import Provider
-from .gateway.sms123 import Sms123Gateway
-from .gateway.smsmode import SmsmodeGateway
-
-#: the official base URL of each HTTP gateway: what an empty URL field means
-DEFAULT_URLS: dict[Provider, str] = {
-    Provider.ALLMYSMS: allmysms.DEFAULT_BASE_URL,
-    Provider.SMSMODE: smsmode.DEFAULT_BASE_URL,
-    Provider.SMS123: sms123.DEFAULT_BASE_URL,
-}
+from .sent_log import SentLog
 
 
-def create_gateway(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> Gateway:
-    """The HTTP gateway client an entry's data describes (the official URL when none is set)."""
-    provider = Provider(data[CONF_PROVIDER])
-    base_url: str = data.get(CONF_URL) or DEFAULT_URLS[provider]
-    if provider is Provider.ALLMYSMS:
-        return AllMySmsGateway(session, data[CONF_USERNAME], data[CONF_API_KEY], base_url=base_url)
-    if provider is Provider.SMSMODE:
-        return SmsmodeGateway(session, data[CONF_ACCESS_TOKEN], base_url=base_url)
-    if provider is Provider.SMS123:
-        return Sms123Gateway(session, data[CONF_USERNAME], data[CONF_API_KEY], base_url=base_url)
-    raise ValueError(f"no HTTP gateway for {provider}")
+class RouteOwner(Protocol):
+    """What another account offers as a fallback: its routes."""
+
+    routes: AccountRoutes
 
 
-def create_mail2sms(data: Mapping[str, Any], options: Mapping[str, Any]) -> Mail2SmsGateway | None:
-    """The Mail2SMS route of an AllMySMS entry, when its options configure one."""
-    if data[CONF_PROVIDER] != Provider.ALLMYSMS or not options.get(CONF_SMTP_HOST):
-        return None
-    smtp = SmtpSettings(
-        host=options[CONF_SMTP_HOST],
-        port=int(options[CONF_SMTP_PORT]),
-        security=SmtpSecurity(options[CONF_SMTP_SECURITY]),
-        username=options.get(CONF_SMTP_USERNAME) or None,
-        password=options.get(CONF_SMTP_PASSWORD) or None,
-        sender_address=options[CONF_SMTP_SENDER],
-    )
-    return Mail2SmsGateway(data[CONF_USERNAME], data[CONF_API_KEY], smtp)
+class AccountRoutes:
+    """The routes of one account (``delivery.Routes``)."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        gateway: Gateway,
+        mail2sms: Gateway | None,
+        *,
+        sent_log: SentLog,
+        persist: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._hass = hass
+        self._entry = entry
+        self.gateway = gateway
+        self.mail2sms = mail2sms
+        self._sent_log = sent_log
+        self._persist = persist
+
+    def _route(self, name: str, gateway: Gateway) -> AccountRoute:
+        return AccountRoute(name, gateway, self._sent_log, self._start_reauth)
+
+    def _start_reauth(self) -> None:
+        self._entry.async_start_reauth(self._hass)
+
+    @property
+    def first_gateway(self) -> Gateway:
+        """The client a send tries first: the API, or Mail2SMS for the e-mail route."""
+        return self.primary().gateway
+
+    def primary(self) -> AccountRoute:
+        """The API, or Mail2SMS when the account's route is e-mail."""
+        route = self._entry.options.get(CONF_ROUTE, ROUTE_API)
+        if route == ROUTE_EMAIL and self.mail2sms is not None:
+            return self._route(FALLBACK_MAIL2SMS, self.mail2sms)
+        return self._route(self._entry.entry_id, self.gateway)
+
+    def email(self) -> AccountRoute | None:
+        """Mail2SMS as the ``api_then_email`` route's second way, when the API is unavailable."""
+        route = self._entry.options.get(CONF_ROUTE, ROUTE_API)
+        if route != ROUTE_API_THEN_EMAIL or self.mail2sms is None:
+            return None
+        return self._route(FALLBACK_MAIL2SMS, self.mail2sms)
+
+    def fallback(self) -> AccountRoute | None:
+        """The fallback the options name, when it can be used now."""
+        name = self._entry.options.get(CONF_FALLBACK) or ""
+        if name == FALLBACK_MAIL2SMS:
+            if self.mail2sms is None or self.primary().name == FALLBACK_MAIL2SMS:
+                return None
+            return self._route(FALLBACK_MAIL2SMS, self.mail2sms)
+        if not name or name == self._entry.entry_id:
+            return None
+        return self._other_account_route(name)
+
+    def named(self, name: str | None) -> AccountRoute | None:
+        """The route an item's ``route`` names (None: the primary), when it still exists."""
+        if name is None:
+            return self.primary()
+        if name == FALLBACK_MAIL2SMS:
+            return None if self.mail2sms is None else self._route(name, self.mail2sms)
+        if name == self._entry.entry_id:
+            return self._route(name, self.gateway)
+        return self._other_account_route(name)
+
+    async def async_persist(self) -> None:
+        """Write the outbox now."""
+        await self._persist()
+
+    def _other_account_route(self, entry_id: str) -> AccountRoute | None:
+        """Another loaded Texto account's first route, named by its entry id."""
+        entry = self._hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
+            return None
+        other: RouteOwner = entry.runtime_data
+        first = other.routes.primary()
+        return AccountRoute(entry_id, first.gateway, first.sent_log, first.start_reauth)

@@ -8,18 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
 from .gateway.models import SendResult
-from .stored import result_from_dict, result_to_dict
-
-
-def scheduled_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, dict[str, Any]]]:
-    """Where an account's scheduled sends are kept (private: numbers and texts)."""
-    return Store(hass, 1, f"{DOMAIN}.{entry_id}.scheduled", private=True)
 
 
 class ScheduledSends:
@@ -36,7 +28,7 @@ class ScheduledSends:
         self._sends = {
             message_id: result
             for message_id, result in (
-                (key, result_from_dict(value)) for key, value in stored.items()
+                (key, SendResult.from_dict(value)) for key, value in stored.items()
             )
             if result.send_at is not None and result.send_at > now
         }
@@ -51,14 +43,14 @@ class ScheduledSends:
     async def async_add(self, result: SendResult) -> None:
         """Remember a scheduled send."""
         self._sends[result.message_id] = result
-        await self._save()
+        await self._async_save()
 
     async def async_remove(self, message_id: str) -> None:
         """Forget a send (cancelled)."""
         if self._sends.pop(message_id, None) is not None:
-            await self._save()
+            await self._async_save()
 
-    async def _save(self) -> None:
+    async def _async_save(self) -> None:
         await self._store.async_save(
-            {message_id: result_to_dict(result) for message_id, result in self._sends.items()}
+            {message_id: result.to_dict() for message_id, result in self._sends.items()}
         )

@@ -1,8 +1,13 @@
-"""Sensors of a Texto account: balance, last send status, parts sent, the outbox."""
+"""Sensors of a Texto account: balance, last send status, parts sent, the outbox.
+
+Each sensor is a description: what it shows (``value_fn``), its attributes (``attrs_fn``,
+every key always present), and whether the account's gateway has it (``exists_fn``, from
+the gateway's capabilities).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,52 +19,159 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .account import TextoConfigEntry, delivery_counts
+from .account import TextoAccount
 from .const import FALLBACK_MAIL2SMS, SendState
 from .coordinator import BalanceCoordinator
 from .entity import TextoAccountEntity
-from .gateway.models import Balance, Provider
+from .entry import TextoConfigEntry
+from .gateway.models import BalanceUnit, Capabilities
+from .last_status import delivery_counts
+from .signals import SIGNAL_SENDS_CHANGED
 
 # Read-only platform: nothing here talks to the gateway (the coordinator does).
 PARALLEL_UPDATES = 0
 
 
+def _always(capabilities: Capabilities) -> bool:
+    return True
+
+
+def _no_attributes(account: TextoAccount) -> Mapping[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True, kw_only=True)
-class BalanceSensorDescription(SensorEntityDescription):
-    """A sensor computed from the account's balance."""
+class TextoSensorDescription(SensorEntityDescription):
+    """A sensor of the account."""
 
-    value_fn: Callable[[Balance], float | None]
-    providers: frozenset[Provider]
+    value_fn: Callable[[TextoAccount], StateType]
+    attrs_fn: Callable[[TextoAccount], Mapping[str, Any]] = _no_attributes
+    exists_fn: Callable[[Capabilities], bool] = _always
+    #: also polled: what it shows changes with time alone
+    polled: bool = False
 
 
-BALANCE_SENSORS: tuple[BalanceSensorDescription, ...] = (
-    BalanceSensorDescription(
+def _whole(amount: float) -> float | int:
+    """A whole number without its decimal point (14985 credits, not 14985.0)."""
+    return int(amount) if amount.is_integer() else amount
+
+
+def _remaining_sms(account: TextoAccount) -> float | int:
+    balance = account.coordinator.data
+    return _whole(balance.sms_estimate if balance.sms_estimate is not None else balance.amount)
+
+
+BALANCE_SENSORS: tuple[TextoSensorDescription, ...] = (
+    TextoSensorDescription(
         key="credit",
         translation_key="credit",
         state_class=SensorStateClass.MEASUREMENT,
-        # 14985 credits, not 14985.0; a fraction (smsmode's 212.5) shows as it is
-        value_fn=lambda balance: _whole(balance.amount),
-        providers=frozenset({Provider.ALLMYSMS, Provider.SMSMODE}),
+        # a fraction (smsmode's 212.5) shows as it is
+        value_fn=lambda account: _whole(account.coordinator.data.amount),
+        attrs_fn=lambda account: {"postpaid": account.coordinator.data.postpaid},
+        exists_fn=lambda capabilities: capabilities.balance_unit is BalanceUnit.CREDITS,
     ),
-    BalanceSensorDescription(
+    TextoSensorDescription(
         key="remaining_sms",
         translation_key="remaining_sms",
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        value_fn=lambda balance: _whole(
-            balance.sms_estimate if balance.sms_estimate is not None else balance.amount
+        value_fn=_remaining_sms,
+        attrs_fn=lambda account: {"postpaid": account.coordinator.data.postpaid},
+        exists_fn=lambda capabilities: (
+            capabilities.balance_unit is BalanceUnit.SMS or capabilities.balance_sms_estimate
         ),
-        providers=frozenset({Provider.ALLMYSMS, Provider.SMS123}),
     ),
 )
 
 
-def _whole(amount: float) -> float | int:
-    """A whole number without its decimal point."""
-    return int(amount) if amount.is_integer() else amount
+def _last_status(account: TextoAccount) -> str | None:
+    last = account.last_send
+    return None if last is None else str(last.state)
+
+
+def _last_status_attributes(account: TextoAccount) -> dict[str, Any]:
+    """Which message, its recipients and parts, its route, the error if it failed.
+
+    Also how many recipients the delivery reports say were delivered, failed, expired or
+    are still pending: None while nothing was accepted (before the first send, while
+    sending, after a refusal).
+    """
+    last = account.last_send
+    counts: dict[str, int | None] = dict.fromkeys(("delivered", "failed", "expired", "pending"))
+    if last is not None and last.accepted:
+        counts.update(delivery_counts(last))
+    attributes: dict[str, Any] = {
+        "message_id": None if last is None else last.message_id,
+        "recipients": None if last is None else last.recipients,
+        "parts": None if last is None else last.parts,
+        "billed_parts": None if last is None else last.billed_parts,
+        "updated_at": None if last is None else last.at.isoformat(),
+        # what carried it: this entry's id, "mail2sms", or the fallback entry's id
+        "route": None if last is None else last.route,
+        "route_name": None if last is None else _route_name(account, last.route),
+        "outbox_id": None if last is None else last.outbox_id,
+        **counts,
+    }
+    # only when there is one: the frontend shows a missing error as "Error: Unknown"
+    if last is not None and last.error is not None:
+        attributes["error"] = last.error
+    return attributes
+
+
+def _route_name(account: TextoAccount, route: str | None) -> str | None:
+    """The title of the account whose route carried the send (Mail2SMS named as such)."""
+    entry = account.entry
+    if route is None:
+        return None
+    if route == FALLBACK_MAIL2SMS:
+        return f"{entry.title} (Mail2SMS)"
+    if route == entry.entry_id:
+        return entry.title
+    other = account.hass.config_entries.async_get_entry(route)
+    return other.title if other is not None else route
+
+
+def _outbox_attributes(account: TextoAccount) -> dict[str, Any]:
+    """The oldest waiting message's age in seconds, and the messages by state.
+
+    Final states count the recent messages the outbox still remembers.
+    """
+    age = account.outbox.oldest_age()
+    return {"oldest_age": None if age is None else round(age), **account.outbox.counts()}
+
+
+SEND_SENSORS: tuple[TextoSensorDescription, ...] = (
+    TextoSensorDescription(
+        key="last_status",
+        translation_key="last_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[str(state) for state in SendState],
+        value_fn=_last_status,
+        attrs_fn=_last_status_attributes,
+    ),
+    TextoSensorDescription(
+        key="outbox",
+        translation_key="outbox",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda account: account.outbox.waiting,
+        attrs_fn=_outbox_attributes,
+        # the oldest message's age grows while nothing else changes
+        polled=True,
+    ),
+)
+
+SENT_PARTS = TextoSensorDescription(
+    key="sent_parts",
+    translation_key="sent_parts",
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    value_fn=lambda account: account.sent_parts,
+)
 
 
 async def async_setup_entry(
@@ -67,134 +179,79 @@ async def async_setup_entry(
     entry: TextoConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the account's sensors."""
+    """Add the sensors the account's gateway has."""
     account = entry.runtime_data
-    provider = account.gateway.provider
+    capabilities = account.gateway.capabilities
     entities: list[SensorEntity] = [
-        BalanceSensor(entry, account.coordinator, description)
+        BalanceSensor(entry, description)
         for description in BALANCE_SENSORS
-        if provider in description.providers
+        if description.exists_fn(capabilities)
     ]
-    entities += [LastStatusSensor(entry), SentPartsSensor(entry), OutboxSensor(entry)]
+    entities += [
+        SendsSensor(entry, description)
+        for description in SEND_SENSORS
+        if description.exists_fn(capabilities)
+    ]
+    entities.append(SentPartsSensor(entry, SENT_PARTS))
     async_add_entities(entities)
 
 
-class BalanceSensor(CoordinatorEntity[BalanceCoordinator], TextoAccountEntity, SensorEntity):
-    """The balance, as credits or as SMS."""
+class TextoSensor(TextoAccountEntity, SensorEntity):
+    """A sensor that shows what its description says."""
 
-    entity_description: BalanceSensorDescription
+    entity_description: TextoSensorDescription
 
-    def __init__(
-        self,
-        entry: TextoConfigEntry,
-        coordinator: BalanceCoordinator,
-        description: BalanceSensorDescription,
-    ) -> None:
-        CoordinatorEntity.__init__(self, coordinator)
-        TextoAccountEntity.__init__(self, entry, description.key)
-        self.entity_description = description
+    def __init__(self, entry: TextoConfigEntry, description: TextoSensorDescription) -> None:
+        super().__init__(entry, description)
+        self._attr_should_poll = description.polled
 
     @property
-    def native_value(self) -> float | None:
-        """The balance in this sensor's unit."""
-        return self.entity_description.value_fn(self.coordinator.data)
+    def native_value(self) -> StateType:
+        """What the description reads from the account."""
+        return self.entity_description.value_fn(self.account)
 
     @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Whether the account is post-paid (no low-credit warning then)."""
-        return {"postpaid": self.coordinator.data.postpaid}
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """The attributes the description reads from the account."""
+        return self.entity_description.attrs_fn(self.account)
 
 
-class _AccountListenerSensor(TextoAccountEntity, SensorEntity):
-    """A sensor updated when the account sends.
+class BalanceSensor(CoordinatorEntity[BalanceCoordinator], TextoSensor):
+    """The balance, as credits or as SMS (unavailable while the gateway cannot be reached)."""
 
-    One send notifies the listeners several times (submitted, sending, done); each sensor
-    writes its state only when what it shows changed — state writes are the send path's
-    largest cost after the request itself.
+    def __init__(self, entry: TextoConfigEntry, description: TextoSensorDescription) -> None:
+        CoordinatorEntity.__init__(self, entry.runtime_data.coordinator)
+        TextoSensor.__init__(self, entry, description)
+
+
+class SendsSensor(TextoSensor):
+    """A sensor updated when the account's sends change.
+
+    The account says so once per event-loop turn; the state is written only when what the
+    sensor shows changed: state writes are the send path's largest cost after the request.
     """
 
-    _attr_should_poll = False
     _shown: tuple[object, object] | None = None
 
     async def async_added_to_hass(self) -> None:
         """Follow the account's sends."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.account.async_add_listener(self._handle_send))
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, SIGNAL_SENDS_CHANGED.format(self.entry.entry_id), self._async_changed
+            )
+        )
 
     @callback
-    def _handle_send(self) -> None:
+    def _async_changed(self) -> None:
         shown = (self.native_value, self.extra_state_attributes)
         if shown != self._shown:
             self._shown = shown
             self.async_write_ha_state()
 
 
-class LastStatusSensor(_AccountListenerSensor):
-    """What the last message sent through the account became."""
-
-    _attr_device_class = SensorDeviceClass.ENUM
-
-    def __init__(self, entry: TextoConfigEntry) -> None:
-        super().__init__(entry, "last_status")
-        self._attr_options = [str(state) for state in SendState]
-
-    @property
-    def native_value(self) -> str | None:
-        """The last send's state, None before the first send."""
-        last = self.account.last_send
-        return None if last is None else str(last.state)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Which message, its recipients and parts, the error if it failed, its route.
-
-        Also how many recipients the delivery reports say were delivered, failed, expired
-        or are still pending.
-        """
-        last = self.account.last_send
-        if last is None:
-            return {}
-        # counts only for a send the gateway accepted (None while sending or after a refusal)
-        counts: dict[str, int | None] = dict.fromkeys(("delivered", "failed", "expired", "pending"))
-        if last.accepted:
-            counts.update(delivery_counts(last))
-        attributes: dict[str, Any] = {
-            "message_id": last.message_id,
-            "recipients": last.recipients,
-            "parts": last.parts,
-            "billed_parts": last.billed_parts,
-            "updated_at": last.at.isoformat(),
-            # what carried it: this entry's id, "mail2sms", or the fallback entry's id
-            "route": last.route,
-            "route_name": self._route_name(last.route),
-            "outbox_id": last.outbox_id,
-            **counts,
-        }
-        # only when there is one: Home Assistant shows a missing value as "Error: Unknown"
-        if last.error is not None:
-            attributes["error"] = last.error
-        return attributes
-
-    def _route_name(self, route: str | None) -> str | None:
-        """The title of the account whose route carried the send (Mail2SMS named as such)."""
-        entry = self.account.entry
-        if route is None:
-            return None
-        if route == FALLBACK_MAIL2SMS:
-            return f"{entry.title} (Mail2SMS)"
-        if route == entry.entry_id:
-            return entry.title
-        other = self.hass.config_entries.async_get_entry(route)
-        return other.title if other is not None else route
-
-
-class SentPartsSensor(_AccountListenerSensor, RestoreSensor):
+class SentPartsSensor(SendsSensor, RestoreSensor):
     """Billed parts sent through Texto: a total that only grows (restored at start-up)."""
-
-    _attr_state_class = SensorStateClass.TOTAL_INCREASING
-
-    def __init__(self, entry: TextoConfigEntry) -> None:
-        super().__init__(entry, "sent_parts")
 
     async def async_added_to_hass(self) -> None:
         """Continue the count from before the restart."""
@@ -202,38 +259,3 @@ class SentPartsSensor(_AccountListenerSensor, RestoreSensor):
         last = await self.async_get_last_sensor_data()
         if last is not None and isinstance(last.native_value, int | float):
             self.account.sent_parts += int(last.native_value)
-
-    @property
-    def native_value(self) -> int:
-        """The parts billed so far."""
-        return self.account.sent_parts
-
-
-class OutboxSensor(_AccountListenerSensor):
-    """Messages waiting in the outbox (queued or being sent), and how long the oldest has.
-
-    Polled too: the oldest message's age grows while nothing else changes.
-    """
-
-    _attr_should_poll = True
-    _attr_state_class = SensorStateClass.MEASUREMENT
-
-    def __init__(self, entry: TextoConfigEntry) -> None:
-        super().__init__(entry, "outbox")
-
-    @property
-    def native_value(self) -> int:
-        """Messages not final yet."""
-        return self.account.outbox.waiting
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """The oldest waiting message's age in seconds, and the messages by state.
-
-        Final states count the recent messages the outbox still remembers.
-        """
-        age = self.account.outbox.oldest_age()
-        return {
-            "oldest_age": None if age is None else round(age),
-            **self.account.outbox.counts(),
-        }

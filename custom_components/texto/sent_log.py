@@ -12,18 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
-from .gateway.models import SendResult
+from .gateway.models import Route, SendResult
+from .stores import SAVE_DELAY
 
 #: gateways report delivery within 48 hours (smsmode's manual); replies come later
 KEEP: Final = timedelta(days=7)
 MAX_SENDS: Final = 1000
-#: seconds between a change and its write to disk (many sends in a burst: one write)
-SAVE_DELAY: Final = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +28,8 @@ class SentMessage:
     """A send Texto made: enough to recognise what comes back about it."""
 
     message_id: str
-    #: the route that carried it (``allmysms``, ``mail2sms``, ``smsmode``, ``sms123``)
-    provider: str
+    #: what carried it
+    route: Route
     #: E.164 numbers the gateway accepted
     recipients: tuple[str, ...]
     #: per-recipient ids the gateway gave (E.164 -> id)
@@ -43,11 +40,11 @@ class SentMessage:
     #: a digest of the text as sent (not the text): tells an identical later send apart
     text_digest: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The stored form."""
         return {
             "message_id": self.message_id,
-            "provider": self.provider,
+            "route": str(self.route),
             "recipients": list(self.recipients),
             "recipient_ids": self.recipient_ids,
             "reference": self.reference,
@@ -61,25 +58,19 @@ class SentMessage:
         """Read the stored form."""
         return cls(
             message_id=data["message_id"],
-            provider=data["provider"],
+            route=Route(data["route"]),
             recipients=tuple(data["recipients"]),
             recipient_ids=dict(data["recipient_ids"]),
             reference=data["reference"],
             replies_allowed=data["replies_allowed"],
             sent_at=datetime.fromisoformat(data["sent_at"]),
-            # stored before Texto kept it: unknown
-            text_digest=data.get("text_digest"),
+            text_digest=data["text_digest"],
         )
 
 
 def text_digest(text: str) -> str:
     """What the log keeps of a text: enough to recognise it again, not to read it."""
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def sent_log_store(hass: HomeAssistant, entry_id: str) -> Store[list[dict[str, Any]]]:
-    """Where an account's recent sends are kept (private: numbers)."""
-    return Store(hass, 1, f"{DOMAIN}.{entry_id}.sent", private=True)
 
 
 class SentLog:
@@ -100,7 +91,7 @@ class SentLog:
         """Remember an accepted send."""
         sent = SentMessage(
             message_id=result.message_id,
-            provider=str(result.provider),
+            route=result.route,
             recipients=result.recipients,
             recipient_ids=dict(result.recipient_ids),
             reference=result.reference,
@@ -116,6 +107,10 @@ class SentLog:
     async def async_flush(self) -> None:
         """Write the sends now (the entry unloads: a new log will read them)."""
         await self._store.async_save(self._dump())
+
+    def __contains__(self, message_id: object) -> bool:
+        """Whether a send with this ``message_id`` is known."""
+        return message_id in self._sends
 
     def get(self, message_id: str) -> SentMessage | None:
         """The send with this ``message_id``."""
@@ -160,4 +155,4 @@ class SentLog:
                     del self._by_recipient_id[recipient_id]
 
     def _dump(self) -> list[dict[str, Any]]:
-        return [sent.as_dict() for sent in self._sends.values()]
+        return [sent.to_dict() for sent in self._sends.values()]

@@ -11,7 +11,6 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import service
 
-from .account import TextoConfigEntry, response_of
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_FLASH,
@@ -31,8 +30,10 @@ from .const import (
     SERVICE_SEND_MESSAGE,
     SERVICE_SEND_SMS,
 )
+from .entry import TextoConfigEntry
 from .errors import validation_error
 from .gateway.models import TextPolicy
+from .responses import estimate_response, send_response
 
 _TEXT_POLICIES = [str(policy) for policy in TextPolicy]
 
@@ -104,39 +105,28 @@ def _send_options(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _send_sms(call: ServiceCall) -> ServiceResponse:
+async def _async_send_sms(call: ServiceCall) -> ServiceResponse:
     account = _loaded_entry(call.hass, call).runtime_data
     if not call.data[ATTR_RECIPIENTS]:
         raise validation_error("no_recipient")
     request = account.build_request(
         call.data[ATTR_RECIPIENTS], call.data[ATTR_MESSAGE], **_send_options(dict(call.data))
     )
-    return response_of(await account.send(request, wait=call.data[ATTR_WAIT]))
+    return send_response(await account.async_send(request, wait=call.data[ATTR_WAIT]))
 
 
-async def _estimate(call: ServiceCall) -> ServiceResponse:
+async def _async_estimate(call: ServiceCall) -> ServiceResponse:
     account = _loaded_entry(call.hass, call).runtime_data
     recipients = call.data.get(ATTR_RECIPIENTS) or [_PRICING_NUMBER]
     request = account.build_request(
         recipients, call.data[ATTR_MESSAGE], text_policy=call.data.get(ATTR_TEXT_POLICY)
     )
-    estimate = await account.estimate(request)
-    message = estimate.message
-    return {
-        "parts": message.parts,
-        "billed_parts": estimate.billed_parts,
-        "encoding": str(message.encoding),
-        "text": message.text,
-        "units": message.units,
-        "replaced": [{"from": original, "to": new} for original, new in message.replaced],
-        "credits": estimate.credits,
-        "warnings": list(estimate.warnings),
-    }
+    return estimate_response(await account.async_estimate(request))
 
 
-async def _cancel_scheduled(call: ServiceCall) -> None:
+async def _async_cancel_scheduled(call: ServiceCall) -> None:
     account = _loaded_entry(call.hass, call).runtime_data
-    await account.cancel(call.data[ATTR_MESSAGE_ID])
+    await account.async_cancel(call.data[ATTR_MESSAGE_ID])
 
 
 def async_setup_services(hass: HomeAssistant) -> None:
@@ -153,17 +143,17 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN,
         SERVICE_SEND_SMS,
-        _send_sms,
+        _async_send_sms,
         schema=SEND_SMS_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
         DOMAIN,
         SERVICE_ESTIMATE,
-        _estimate,
+        _async_estimate,
         schema=ESTIMATE_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
     hass.services.async_register(
-        DOMAIN, SERVICE_CANCEL_SCHEDULED, _cancel_scheduled, schema=CANCEL_SCHEMA
+        DOMAIN, SERVICE_CANCEL_SCHEDULED, _async_cancel_scheduled, schema=CANCEL_SCHEMA
     )

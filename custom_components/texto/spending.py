@@ -15,29 +15,20 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_change
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_DAILY_PARTS_CAP, CONF_MAX_AGE, DEFAULT_MAX_AGE, DOMAIN
+from .const import CONF_DAILY_PARTS_CAP, CONF_MAX_AGE, DEFAULT_MAX_AGE
 from .errors import validation_error
 from .issues import async_clear_spending_cap, async_raise_spending_cap
-from .sent_log import SAVE_DELAY
-
-if TYPE_CHECKING:
-    # the account module builds the guard: no import cycle
-    from .account import TextoConfigEntry
+from .stores import AccountState
 
 #: a held reservation is dropped this long after its send's maximum age, whatever happened
 HOLD_MARGIN: Final = timedelta(minutes=5)
-
-
-def spending_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """Where today's count is kept (private: it is the account's business)."""
-    return Store(hass, 1, f"{DOMAIN}.{entry_id}.spending", private=True)
 
 
 @dataclass(slots=True)
@@ -58,10 +49,10 @@ class SpendingGuard:
     block the account.
     """
 
-    def __init__(self, hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any], state: AccountState) -> None:
         self.hass = hass
         self.entry = entry
-        self._store = spending_store(hass, entry.entry_id)
+        self._state = state
         self._day: date = dt_util.now().date()
         self._used = 0
         #: the cap in force when a send was refused today (None: none refused today)
@@ -92,27 +83,28 @@ class SpendingGuard:
 
     # --- life cycle -------------------------------------------------------------------------
 
-    async def async_load(self) -> None:
-        """Read today's count; show or withdraw the repair issue for the current cap.
+    def async_load(self) -> None:
+        """Read today's count (the state store is loaded); show or withdraw the repair issue.
 
         Also starts the midnight reset; both stop with the entry.
         """
-        stored = await self._store.async_load()
+        stored = self._state.part("spending")
         if stored is not None and date.fromisoformat(stored["day"]) == self._day:
             self._used = int(stored["parts"])
             self._refused_at_cap = stored.get("refused_at_cap")
+        self._state.async_track("spending", self._as_dict)
         self._update_issue()
         self._stop_midnight = async_track_time_change(
             self.hass, self._async_midnight, hour=0, minute=0, second=0
         )
         self.entry.async_on_unload(self.async_shutdown)
 
-    async def async_shutdown(self) -> None:
-        """Stop the midnight reset and write the count now (the entry unloads)."""
+    @callback
+    def async_shutdown(self) -> None:
+        """Stop the midnight reset (the entry unloads; the account flushes the store)."""
         if self._stop_midnight is not None:
             self._stop_midnight()
             self._stop_midnight = None
-        await self._store.async_save(self._as_dict())
 
     # --- a send's way through the guard ------------------------------------------------------
 
@@ -195,4 +187,4 @@ class SpendingGuard:
         }
 
     def _save(self) -> None:
-        self._store.async_delay_save(self._as_dict, SAVE_DELAY)
+        self._state.async_schedule_save()

@@ -2,8 +2,9 @@
 
 A webhook is an open door: whatever arrives, the handler never raises and never answers
 5xx. A body is read up to ``MAX_BODY`` bytes; anything that cannot be decoded, or that the
-gateway's parser refuses, is logged at debug (masked) and brings no event. 123-SMS wants the
-body ``OK`` with HTTP 200 on every call, or it considers the URL broken.
+gateway's parser refuses, is logged at debug (masked) and brings no event. A provider that
+wants a fixed answer to every call (123-SMS: ``OK`` with HTTP 200, or it considers the URL
+broken) gets it whatever happened.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError
 
-from .account import TextoConfigEntry
 from .const import (
     CONF_ALLOW_INTERNAL_URL,
     CONF_CLOUDHOOK_URL,
@@ -34,9 +34,10 @@ from .const import (
     RECEIVE_POLLING,
     RECEIVE_WEBHOOK,
 )
-from .flow_common import GATEWAY_CLASSES
+from .entry import TextoConfigEntry
 from .gateway.errors import CallbackError
 from .gateway.models import Provider
+from .gateway.providers import PROVIDERS, ProviderInfo
 from .gateway.redact import mask_fields, mask_text
 
 _LOGGER = logging.getLogger(__name__)
@@ -47,10 +48,6 @@ MAX_BODY: Final = 16 * 1024
 MAX_FIELDS: Final = 64
 #: characters of each value kept in a debug log line
 _LOG_VALUE_CHARS: Final = 80
-#: smsmode documents ISO-8859-15 for what it sends (a reply's text may arrive so encoded)
-_GATEWAY_CHARSETS: Final[Mapping[Provider, tuple[str, ...]]] = {
-    Provider.SMSMODE: ("utf-8", "iso-8859-15"),
-}
 #: GET for smsmode and 123-SMS; AllMySMS's method is not documented: GET and POST for all
 ALLOWED_METHODS: Final = (hdrs.METH_GET, hdrs.METH_POST)
 
@@ -69,9 +66,11 @@ class RefusedCallbackError(Exception):
 async def async_setup_webhook(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
     """Register the entry's webhook (unregistered with the entry, ``async_on_unload``)."""
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
-    provider = Provider(entry.data[CONF_PROVIDER])
+    provider = PROVIDERS[Provider(entry.data[CONF_PROVIDER])]
 
-    async def handle(hass: HomeAssistant, webhook_id: str, request: web.Request) -> web.Response:
+    async def async_handle(
+        hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
         return await async_handle_callback(entry, provider, request)
 
     webhook.async_register(
@@ -79,7 +78,7 @@ async def async_setup_webhook(hass: HomeAssistant, entry: TextoConfigEntry) -> N
         DOMAIN,
         entry.title,
         webhook_id,
-        handle,
+        async_handle,
         local_only=False,
         allowed_methods=ALLOWED_METHODS,
     )
@@ -177,12 +176,18 @@ def has_public_url(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
     return webhook_url(hass, entry.data[CONF_WEBHOOK_ID]) is not None
 
 
+def can_poll(provider: Provider) -> bool:
+    """Whether the provider's API lets Texto read reports or replies back (123-SMS: no)."""
+    capabilities = PROVIDERS[provider].capabilities
+    return capabilities.poll_replies or capabilities.poll_delivery_reports
+
+
 def default_receive_mode(provider: Provider, *, has_url: bool) -> str:
     """How a new account receives: by webhook when HA has a public URL, else by polling.
 
-    123-SMS has no polling API: always webhook.
+    A provider with nothing to poll (123-SMS): always webhook.
     """
-    if provider is Provider.SMS123 or has_url:
+    if not can_poll(provider) or has_url:
         return RECEIVE_WEBHOOK
     return RECEIVE_POLLING
 
@@ -190,10 +195,11 @@ def default_receive_mode(provider: Provider, *, has_url: bool) -> str:
 def receive_mode(hass: HomeAssistant, entry: TextoConfigEntry) -> str:
     """How reports and replies arrive: ``webhook``, ``polling`` or ``both``.
 
-    The option, stored when the account was created (or migrated); 123-SMS always webhook.
+    The option, stored when the account was created (or migrated); a provider with
+    nothing to poll (123-SMS) always webhook.
     """
     provider = Provider(entry.data[CONF_PROVIDER])
-    if provider is Provider.SMS123:
+    if not can_poll(provider):
         return RECEIVE_WEBHOOK
     mode = entry.options.get(CONF_RECEIVE_MODE)
     if mode in (RECEIVE_WEBHOOK, RECEIVE_POLLING, RECEIVE_BOTH):
@@ -216,13 +222,13 @@ def callback_url(hass: HomeAssistant, entry: TextoConfigEntry) -> str | None:
 
 
 async def async_handle_callback(
-    entry: TextoConfigEntry, provider: Provider, request: web.Request
+    entry: TextoConfigEntry, provider: ProviderInfo, request: web.Request
 ) -> web.Response:
     """Answer one gateway call; hand a report or a reply to the account's inbox."""
     params: dict[str, str] = {}
     try:
-        params = await read_params(request, _GATEWAY_CHARSETS.get(provider, ("utf-8",)))
-        item = GATEWAY_CLASSES[provider].parse_callback(params)
+        params = await async_read_params(request, provider.callback_charsets)
+        item = provider.parse_callback(params)
         account = getattr(entry, "runtime_data", None)
         if item is not None and account is not None:
             await account.inbox.async_receive(item)
@@ -238,10 +244,10 @@ async def async_handle_callback(
     return _answer(provider, HTTPStatus.OK)
 
 
-def _answer(provider: Provider, status: HTTPStatus) -> web.Response:
-    if provider is Provider.SMS123:
-        # anything but 200 "OK" and 123-SMS considers the URL broken
-        return web.Response(status=HTTPStatus.OK, text="OK")
+def _answer(provider: ProviderInfo, status: HTTPStatus) -> web.Response:
+    if provider.callback_answer is not None:
+        # anything else and the gateway considers the URL broken (123-SMS)
+        return web.Response(status=HTTPStatus.OK, text=provider.callback_answer)
     return web.Response(status=status)
 
 
@@ -258,14 +264,14 @@ def _log_refused(entry: TextoConfigEntry, reason: str, params: Mapping[str, str]
 # --- reading a request -----------------------------------------------------------------------
 
 
-async def read_params(request: web.Request, charsets: tuple[str, ...]) -> dict[str, str]:
+async def async_read_params(request: web.Request, charsets: tuple[str, ...]) -> dict[str, str]:
     """The query string merged with a POST body (form, multipart or JSON object).
 
     Raise ``RefusedCallbackError`` for a body over ``MAX_BODY`` or one that does not decode.
     """
     params = _parse_query(request.rel_url.raw_query_string, charsets)
     if request.method == hdrs.METH_POST:
-        params.update(await _read_body(request, charsets))
+        params.update(await _async_read_body(request, charsets))
     for key, value in params.items():
         try:
             key.encode("utf-8")
@@ -297,7 +303,7 @@ def _parse_query(raw: str, charsets: tuple[str, ...]) -> dict[str, str]:
     raise RefusedCallbackError("undecodable text")
 
 
-async def _read_body(request: web.Request, charsets: tuple[str, ...]) -> dict[str, str]:
+async def _async_read_body(request: web.Request, charsets: tuple[str, ...]) -> dict[str, str]:
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise RefusedCallbackError("body too large", HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
     try:

@@ -6,17 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custom_components.texto.gateway.base import Gateway
-from custom_components.texto.gateway.errors import (
+from texto_gateway.base import Gateway
+from texto_gateway.errors import (
     UnsupportedFeatureError,
     ValidationError,
 )
-from custom_components.texto.gateway.mail2sms import (
+from texto_gateway.mail2sms import (
     Mail2SmsGateway,
     SmtpSecurity,
     SmtpSettings,
 )
-from custom_components.texto.gateway.models import SendRequest, SendResult, SendStatus
+from texto_gateway.models import SendRequest, SendResult, SendStatus
 
 SMTP = SmtpSettings(
     host="127.0.0.1", port=25, security=SmtpSecurity.NONE, sender_address="maison@example.fr"
@@ -36,7 +36,7 @@ def request(**fields: object) -> SendRequest:
 
 async def test_unsupported_operations_say_which(mail2sms: Gateway) -> None:
     sent = SendResult(
-        provider=mail2sms.provider,
+        route=mail2sms.route,
         message_id="m",
         status=SendStatus.SCHEDULED,
         recipients=(),
@@ -69,9 +69,9 @@ def test_shared_checks(mail2sms: Gateway) -> None:
 
 
 def test_flash_and_voice_together_are_refused() -> None:
-    from custom_components.texto.gateway.sms123 import Sms123Gateway
+    from texto_gateway.sms123 import Sms123Gateway
 
-    gateway = Sms123Gateway(None, "u", "k")  # type: ignore[arg-type]
+    gateway = Sms123Gateway("u", "k")
     with pytest.raises(ValidationError) as raised:
         gateway.prepare(request(flash=True, voice=True))
     assert raised.value.field == "voice"

@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.texto.gateway.encoding import (
+from texto_gateway.encoding import (
     GSM7_BASIC,
     GSM7_CHARSET,
     GSM7_EXTENSION,
     count,
     encode,
 )
-from custom_components.texto.gateway.errors import EmptyMessageError, EncodingNotAllowedError
-from custom_components.texto.gateway.models import Encoding, TextPolicy
+from texto_gateway.errors import EmptyMessageError, EncodingNotAllowedError
+from texto_gateway.models import Encoding, TextPolicy
 
 GSM7 = Encoding.GSM7
 UCS2 = Encoding.UCS2

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.texto.gateway.errors import InvalidPhoneNumberError
-from custom_components.texto.gateway.phone import (
+from texto_gateway.errors import InvalidPhoneNumberError
+from texto_gateway.phone import (
     from_gateway,
     is_french,
     normalize,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.texto.gateway.errors import InvalidSenderError
-from custom_components.texto.gateway.sender import SenderRule, validate_sender
+from texto_gateway.errors import InvalidSenderError
+from texto_gateway.sender import SenderRule, validate_sender
 
 STRICT = SenderRule(min_length=3, max_length=11, allow_space=False, must_start_with_letter=True)
 LOOSE = SenderRule(

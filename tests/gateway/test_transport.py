@@ -8,14 +8,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from custom_components.texto.gateway.errors import (
+from tests.simulator.base import SimulatorBase
+from texto_gateway.errors import (
     Outcome,
     OutcomeUnknownError,
     TemporarilyUnavailableError,
 )
-from custom_components.texto.gateway.redact import mask_fields, mask_number, mask_text
-from custom_components.texto.gateway.transport import Transport
-from tests.simulator.base import SimulatorBase
+from texto_gateway.redact import mask_fields, mask_number, mask_text
+from texto_gateway.transport import Transport
 
 
 class EchoGateway(SimulatorBase):
@@ -41,7 +41,7 @@ class EchoGateway(SimulatorBase):
 
 
 @pytest.fixture
-async def echo(socket_enabled: None) -> AsyncIterator[tuple[EchoGateway, Transport]]:
+async def echo() -> AsyncIterator[tuple[EchoGateway, Transport]]:
     gateway = EchoGateway()
     await gateway.start()
     async with aiohttp.ClientSession() as session:
@@ -84,7 +84,7 @@ async def test_anything_else_is_never_repeated(echo: tuple[EchoGateway, Transpor
     assert len(gateway.requests_to("/read")) == 1
 
 
-async def test_a_read_timeout_is_not_repeated(socket_enabled: None) -> None:
+async def test_a_read_timeout_is_not_repeated() -> None:
     gateway = EchoGateway()
     await gateway.start()
     gateway.fail_next("slow", path="/read", delay=1.0)
@@ -119,7 +119,7 @@ async def test_answers_without_charset_fall_back_to_latin9(
     ("value", "expected"), [(None, None), ("2", 2.0), ("-1", None), ("Wed, 21 Oct", None)]
 )
 def test_retry_after_forms(value: str | None, expected: float | None) -> None:
-    from custom_components.texto.gateway.transport import _seconds
+    from texto_gateway.transport import _seconds
 
     assert _seconds(value) == expected
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Imported before Home Assistant's `hass` fixture puts its own testing config on sys.path,
+# so that HA finds this project's custom_components package (see home-assistant.md).
+import custom_components.texto  # noqa: F401  # isort: skip
+
 import json
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping

@@ -19,12 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.texto import delivery
 from custom_components.texto.account import TextoAccount
 from custom_components.texto.const import SendState
-from custom_components.texto.delivery import (
-    Attempt,
-    AttemptOutcome,
-    async_attempt,
-    async_verify,
-)
+from custom_components.texto.delivery import async_attempt, async_verify
 from custom_components.texto.gateway.errors import (
     AuthenticationError,
     CreditError,
@@ -32,8 +27,7 @@ from custom_components.texto.gateway.errors import (
     TemporarilyUnavailableError,
 )
 from custom_components.texto.gateway.models import SendRequest
-from custom_components.texto.gateway.smsmode import SentSms
-from custom_components.texto.outbox import OutboxItem
+from custom_components.texto.outbox import Attempt, AttemptOutcome, OutboxItem
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.mail2sms import Mail2SmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
@@ -66,7 +60,7 @@ def account_of(entry: MockConfigEntry) -> TextoAccount:
 
 
 async def attempt(hass: HomeAssistant, entry: MockConfigEntry, item: OutboxItem) -> Attempt:
-    result = await async_attempt(hass, account_of(entry), item)
+    result = await async_attempt(account_of(entry).routes, item)
     item.attempts += 1
     return result
 
@@ -160,7 +154,8 @@ async def test_no_identical_resend_near_the_end_of_the_duplicate_window(
 ) -> None:
     entry = await set_up(hass, sms123_entry(sms123_sim))
     item = item_for(entry, maybe_sent=True)
-    item.created_at -= delivery.SMS123_DUPLICATE_WINDOW
+    # 123-SMS refuses duplicates for 24 hours: 23 hours on, a resend could go out twice
+    item.created_at -= timedelta(hours=23)
 
     result = await attempt(hass, entry, item)
 
@@ -174,7 +169,7 @@ async def test_a_refusal_of_the_identical_resend_leaves_the_outcome_unknown(
     entry = await set_up(hass, sms123_entry(sms123_sim))
     sms123_sim.api_key = "changed"  # 82: the credentials were refused
 
-    result = await async_verify(hass, account_of(entry), item_for(entry))
+    result = await async_verify(account_of(entry).routes, item_for(entry))
 
     assert result.outcome is AttemptOutcome.UNCONFIRMED
     assert isinstance(result.error, AuthenticationError)
@@ -219,7 +214,7 @@ async def test_verify_finds_a_send_that_went_out(
     entry = await set_up(hass, smsmode_entry(smsmode_sim))
     sent = await account_of(entry).gateway.send(SendRequest(recipients=(ALICE,), text="Alerte"))
 
-    result = await async_verify(hass, account_of(entry), item_for(entry))
+    result = await async_verify(account_of(entry).routes, item_for(entry))
 
     assert result.outcome is AttemptOutcome.SENT
     assert result.result is not None
@@ -234,7 +229,7 @@ async def test_verify_then_send_what_never_arrived(
     entry = await set_up(hass, smsmode_entry(smsmode_sim))
     item = item_for(entry)
 
-    verified = await async_verify(hass, account_of(entry), item)
+    verified = await async_verify(account_of(entry).routes, item)
 
     assert verified.outcome is AttemptOutcome.RETRY
     assert item.maybe_sent
@@ -255,7 +250,7 @@ async def test_an_older_send_of_the_same_text_is_another_one(
     await account_of(entry).gateway.send(SendRequest(recipients=(ALICE,), text="Alerte"))
     smsmode_sim.messages[0].accepted_at -= timedelta(hours=1)
 
-    result = await async_verify(hass, account_of(entry), item_for(entry))
+    result = await async_verify(account_of(entry).routes, item_for(entry))
 
     assert result.outcome is AttemptOutcome.RETRY
 
@@ -268,7 +263,7 @@ async def test_a_send_the_account_knows_is_another_one(
     known = await account.gateway.send(SendRequest(recipients=(ALICE,), text="Alerte"))
     await account.sent_log.async_record(known, replies_allowed=False)
 
-    result = await async_verify(hass, account, item_for(entry))
+    result = await async_verify(account.routes, item_for(entry))
 
     assert result.outcome is AttemptOutcome.RETRY
 
@@ -279,7 +274,7 @@ async def test_an_unavailable_list_leaves_the_outcome_unknown(
     entry = await set_up(hass, smsmode_entry(smsmode_sim))
     smsmode_sim.answer_next(31, LIST, count=3)  # every try of the read
 
-    result = await async_verify(hass, account_of(entry), item_for(entry))
+    result = await async_verify(account_of(entry).routes, item_for(entry))
 
     assert result.outcome is AttemptOutcome.UNCONFIRMED
     assert smsmode_sim.messages == []
@@ -292,7 +287,7 @@ async def test_allmysms_cannot_verify(hass: HomeAssistant, allmysms_sim: AllMySm
     entry = await set_up(hass, allmysms_entry(allmysms_sim))
     before = len(allmysms_sim.requests)
 
-    result = await async_verify(hass, account_of(entry), item_for(entry))
+    result = await async_verify(account_of(entry).routes, item_for(entry))
 
     assert result.outcome is AttemptOutcome.UNCONFIRMED
     assert len(allmysms_sim.requests) == before
@@ -384,7 +379,7 @@ async def test_a_send_checked_on_the_fallback_that_may_have_carried_it(
     sent = await account_of(backup).gateway.send(SendRequest(recipients=(ALICE,), text="Alerte"))
     item = item_for(entry, route=backup.entry_id)
 
-    result = await async_verify(hass, account_of(entry), item)
+    result = await async_verify(account_of(entry).routes, item)
 
     assert (result.outcome, result.route) == (AttemptOutcome.SENT, backup.entry_id)
     assert result.result is not None
@@ -398,49 +393,9 @@ async def test_a_send_whose_route_is_gone_stays_unknown(
     entry = await set_up(hass, smsmode_entry(smsmode_sim))
     item = item_for(entry, route="no-such-entry", maybe_sent=True)
 
-    assert (await async_verify(hass, account_of(entry), item)).outcome is AttemptOutcome.UNCONFIRMED
+    assert (
+        await async_verify(account_of(entry).routes, item)
+    ).outcome is AttemptOutcome.UNCONFIRMED
     assert (await attempt(hass, entry, item)).outcome is AttemptOutcome.UNCONFIRMED
     assert smsmode_sim.requests_to(SMSMODE_SEND) == []
     assert smsmode_sim.requests_to(LIST) == []
-
-
-# --- matching a listed send --------------------------------------------------------------------
-
-
-def listed(text: str, *numbers: str, count: int | None) -> SentSms:
-    return SentSms(
-        message_id="a1",
-        sent_at=None,
-        text=text,
-        recipients=numbers,
-        cost=None,
-        recipient_count=count,
-    )
-
-
-@pytest.mark.parametrize(
-    ("sms", "matches"),
-    [
-        (listed("Alerte", ALICE, count=2), True),
-        (listed("Alerte\nSTOP 36034", ALICE, count=2), True),
-        (listed("Alerte\r\nSTOP 36034", ALICE, count=2), True),
-        (listed("Alerte", ALICE, BOB, count=None), True),
-        (listed("Alerte", ALICE, count=None), False),  # may be another send to Alice only
-        (listed("Alerte", ALICE, count=1), False),
-        (listed("Alerte", CAROL, count=2), False),
-        (listed("Alerte!", ALICE, count=2), False),
-        (listed("Alerte\nbien plus longue que la mention STOP", ALICE, count=2), False),
-        (listed("Aler", ALICE, count=2), False),
-        (listed("Alerte", count=2), False),
-    ],
-)
-def test_a_listed_send_is_this_one_only_when_text_and_numbers_agree(
-    sms: SentSms, matches: bool
-) -> None:
-    from custom_components.texto.gateway.smsmode import SmsmodeGateway
-
-    gateway = SmsmodeGateway.__new__(SmsmodeGateway)
-    prepared = gateway.prepare(SendRequest(recipients=(ALICE, BOB), text="Alerte"))
-    since = dt_util.utcnow() - timedelta(minutes=5)
-
-    assert delivery._is_this_send(sms, prepared, since) is matches

@@ -18,7 +18,7 @@ from custom_components.texto.gateway.errors import (
     UnsupportedFeatureError,
     ValidationError,
 )
-from custom_components.texto.gateway.models import Provider
+from custom_components.texto.gateway.models import Route
 from custom_components.texto.gateway.sender import SenderRule, validate_sender
 from custom_components.texto.gateway.sms123 import Sms123Gateway
 from custom_components.texto.gateway.smsmode import SmsmodeGateway
@@ -87,12 +87,12 @@ def test_a_sender_where_none_is_allowed() -> None:
 
 @pytest.mark.parametrize("feature", ["flash", "voice", "send_at", "replies", "cancel"])
 def test_a_missing_feature_is_named_in_words(feature: str) -> None:
-    error = _raised(UnsupportedFeatureError(feature, Provider.MAIL2SMS))
+    error = _raised(UnsupportedFeatureError(feature, Route.MAIL2SMS))
     assert error.translation_key == f"unsupported_{feature}"
     assert error.translation_placeholders == {"gateway": "AllMySMS"}
 
 
 def test_another_missing_feature_keeps_its_name() -> None:
-    error = _raised(UnsupportedFeatureError("balance", Provider.MAIL2SMS))
+    error = _raised(UnsupportedFeatureError("balance", Route.MAIL2SMS))
     assert error.translation_key == "unsupported_feature"
     assert error.translation_placeholders == {"feature": "balance", "gateway": "AllMySMS"}

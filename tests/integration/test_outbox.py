@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.texto import account as account_module
 from custom_components.texto import outbox as outbox_module
 from custom_components.texto.account import TextoAccount
 from custom_components.texto.const import DOMAIN, EVENT_SEND_FAILED, SendState
@@ -385,7 +386,7 @@ def stored_item(entry_id: str, state: SendState, created_at: datetime) -> dict[s
         state=state,
         attempts=1,
     )
-    return {"version": 1, "minor_version": 1, "key": "", "data": {"items": [item.as_dict()]}}
+    return {"version": 2, "minor_version": 1, "key": "", "data": {"items": [item.to_dict()]}}
 
 
 async def test_an_item_caught_sending_by_a_stop_is_never_resent_blindly(
@@ -466,7 +467,7 @@ async def test_an_unexpected_error_ends_unconfirmed_and_is_reported(
     failed = async_capture_events(hass, EVENT_SEND_FAILED)
 
     with (
-        patch.object(outbox_module, "async_attempt", side_effect=RuntimeError("bug")),
+        patch.object(account_module, "async_attempt", side_effect=RuntimeError("bug")),
         pytest.raises(HomeAssistantError) as raised,
     ):
         await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")

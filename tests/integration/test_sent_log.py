@@ -11,15 +11,16 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.texto import sent_log as sent_log_module
 from custom_components.texto.gateway.encoding import encode
-from custom_components.texto.gateway.models import Provider, SendResult, SendStatus
-from custom_components.texto.sent_log import KEEP, SentLog, sent_log_store
+from custom_components.texto.gateway.models import Route, SendResult, SendStatus
+from custom_components.texto.sent_log import KEEP, SentLog
+from custom_components.texto.stores import AccountStores
 
 
 def result(number: int, text: str = "Alerte") -> SendResult:
     """A send to one number, with a per-recipient id."""
     phone = f"+336{number:08d}"
     return SendResult(
-        provider=Provider.ALLMYSMS,
+        route=Route.ALLMYSMS,
         message_id=f"m{number}",
         status=SendStatus.SENT,
         recipients=(phone,),
@@ -34,7 +35,7 @@ async def test_the_oldest_sends_beyond_the_bound_are_forgotten(
     hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sent_log_module, "MAX_SENDS", 3)
-    log = SentLog(sent_log_store(hass, "bound"))
+    log = SentLog(AccountStores.of(hass, "bound").sent)
     for number in range(5):
         await log.async_record(result(number), replies_allowed=False)
 
@@ -47,7 +48,7 @@ async def test_the_oldest_sends_beyond_the_bound_are_forgotten(
 async def test_sends_older_than_a_week_are_forgotten(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    log = SentLog(sent_log_store(hass, "age"))
+    log = SentLog(AccountStores.of(hass, "age").sent)
     await log.async_record(result(1), replies_allowed=False)
     freezer.tick(KEEP + timedelta(minutes=1))
 
@@ -61,7 +62,7 @@ async def test_sends_older_than_a_week_are_forgotten(
 async def test_the_same_text_to_the_same_number_is_recognised_without_keeping_the_text(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    log = SentLog(sent_log_store(hass, "text"))
+    log = SentLog(AccountStores.of(hass, "text").sent)
     start = dt_util.utcnow()
     await log.async_record(result(1, "Alarme"), replies_allowed=False)
 

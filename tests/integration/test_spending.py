@@ -41,8 +41,8 @@ from custom_components.texto.const import (
 from custom_components.texto.gateway.models import SendRequest
 from custom_components.texto.issues import async_clear_issues
 from custom_components.texto.outbox import OutboxItem
-from custom_components.texto.sent_log import SAVE_DELAY
-from custom_components.texto.spending import SpendingGuard, spending_store
+from custom_components.texto.spending import SpendingGuard
+from custom_components.texto.stores import SAVE_DELAY, AccountState, TextoStore
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.smsmode import SmsmodeSimulator
 
@@ -71,19 +71,21 @@ class Guards:
 
     def __init__(self, hass: HomeAssistant) -> None:
         self.hass = hass
-        self.loaded: list[SpendingGuard] = []
+        self.loaded: dict[SpendingGuard, AccountState] = {}
 
     async def load(self, entry: MockConfigEntry) -> SpendingGuard:
         """A guard of ``entry`` that read its store (a start-up, or a reload)."""
-        guard = SpendingGuard(self.hass, entry)  # type: ignore[arg-type]
-        await guard.async_load()
-        self.loaded.append(guard)
+        state = AccountState(self.hass, entry.entry_id)
+        await state.async_load()
+        guard = SpendingGuard(self.hass, entry, state)
+        guard.async_load()
+        self.loaded[guard] = state
         return guard
 
     async def restart(self, guard: SpendingGuard, entry: MockConfigEntry) -> SpendingGuard:
         """The guard after the entry unloaded and loaded again (options changed, restart)."""
-        await guard.async_shutdown()
-        self.loaded.remove(guard)
+        guard.async_shutdown()
+        await self.loaded.pop(guard).async_flush()
         return await self.load(entry)
 
 
@@ -92,8 +94,9 @@ async def guards(hass: HomeAssistant) -> AsyncIterator[Guards]:
     """Make guards; stop them afterwards."""
     made = Guards(hass)
     yield made
-    for guard in made.loaded:
-        await guard.async_shutdown()
+    for guard, state in made.loaded.items():
+        guard.async_shutdown()
+        await state.async_flush()
 
 
 def _issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
@@ -225,8 +228,8 @@ async def test_a_count_from_yesterday_is_not_read(
     guard.record(9)
     with pytest.raises(ServiceValidationError):
         guard.check(2)
-    await guard.async_shutdown()
-    guards.loaded.remove(guard)
+    guard.async_shutdown()
+    await guards.loaded.pop(guard).async_flush()
 
     # Home Assistant was off over midnight
     freezer.move_to(datetime(2026, 3, 11, 7, 0, tzinfo=PARIS))
@@ -258,9 +261,9 @@ async def test_midnight_starts_a_new_count_and_withdraws_the_issue(
     freezer.tick(SAVE_DELAY)  # the new count reaches the disk
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    stored = await spending_store(hass, entry.entry_id).async_load()
-    assert stored is not None
-    assert (stored["day"], stored["parts"]) == ("2026-03-11", 0)
+    state = await TextoStore[dict[str, Any]](hass, entry.entry_id, "state", 1).async_load()
+    assert state is not None
+    assert (state["spending"]["day"], state["spending"]["parts"]) == ("2026-03-11", 0)
 
 
 async def test_the_day_is_home_assistants_local_day(
@@ -304,8 +307,8 @@ async def test_the_issue_is_shown_again_after_a_restart(
     guard.record(5)
     with pytest.raises(ServiceValidationError):
         guard.check(1)
-    await guard.async_shutdown()
-    guards.loaded.remove(guard)
+    guard.async_shutdown()
+    await guards.loaded.pop(guard).async_flush()
     # issues that are not persistent are gone after a restart
     ir.async_delete_issue(hass, DOMAIN, f"spending_cap_{entry.entry_id}")
 
@@ -368,10 +371,10 @@ async def test_sends_waiting_after_a_restart_still_count_against_the_cap(
         attempts=1,
     )
     hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"] = {
-        "version": 1,
+        "version": 2,
         "minor_version": 1,
         "key": f"{DOMAIN}.{entry.entry_id}.outbox",
-        "data": {"items": [waiting.as_dict()]},
+        "data": {"items": [waiting.to_dict()]},
     }
     await allmysms_sim.refuse_connections()
     await set_up(hass, entry)

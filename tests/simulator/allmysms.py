@@ -34,14 +34,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from custom_components.texto.gateway.base import PARIS
-from custom_components.texto.gateway.encoding import GSM7_CHARSET, count
-from custom_components.texto.gateway.models import Encoding
-
 from .base import SimulatorBase
+from .billing import parts_of as _billed_parts
 
 PATH = "/http/9.0"
 CREDITS_PER_PART = 15
@@ -92,6 +90,7 @@ DELIVERY_TEXTS: dict[int, str] = {
 }
 
 _INTERNATIONAL_RE = re.compile(r"[1-9]\d{7,14}", re.ASCII)
+PARIS = ZoneInfo("Europe/Paris")
 _FRENCH_NATIONAL_RE = re.compile(r"0[1-9]\d{8}", re.ASCII)
 
 
@@ -102,8 +101,7 @@ def paris_now() -> datetime:
 
 def parts_of(text: str) -> int:
     """Parts the platform bills for ``text`` (GSM-7 when it can, UCS-2 otherwise)."""
-    encoding = Encoding.GSM7 if set(text) <= GSM7_CHARSET else Encoding.UCS2
-    return count(text, encoding)[1]
+    return _billed_parts(text)
 
 
 def international(number: str) -> str:

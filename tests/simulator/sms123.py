@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from .base import CallbackCall, SimulatorBase
+from .billing import parts_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -34,12 +35,6 @@ if TYPE_CHECKING:
 PARIS = ZoneInfo("Europe/Paris")
 STOP_MENTION = "stop SMS au 36177"
 
-#: GSM-7 basic table and extension table (extension characters cost two septets)
-_GSM7_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM7_EXTENSION = set("^{}\\[~]|€\f")
 
 #: country codes of the overseas departments and territories (DOM TOM)
 _OVERSEAS_PREFIXES = ("262", "269", "508", "590", "594", "596", "681", "687", "689")
@@ -239,7 +234,7 @@ class Sms123Simulator(SimulatorBase):
             for sms in self.history
         ):
             return _answer("91")
-        parts = _parts(text)
+        parts = parts_of(text)
         if parts > self.credits:
             return _answer("83")
         if fields.get("test") == "o":
@@ -388,17 +383,6 @@ def _gateway_form(number: str) -> str:
     if len(number) == 10 and number.startswith("0"):
         return "33" + number[1:]
     return number
-
-
-def _parts(text: str) -> int:
-    """SMS parts as billed: GSM-7 160/153 septets, else UCS-2 70/67 code units."""
-    if all(char in _GSM7_BASIC or char in _GSM7_EXTENSION for char in text):
-        units = sum(2 if char in _GSM7_EXTENSION else 1 for char in text)
-        single, multi = 160, 153
-    else:
-        units = len(text.encode("utf-16-le")) // 2
-        single, multi = 70, 67
-    return 1 if units <= single else -(-units // multi)
 
 
 def _answer(text: str) -> web.Response:

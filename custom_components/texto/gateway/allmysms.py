@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final
 from uuid import uuid4
 
-from .base import Gateway, from_paris, to_paris
+from .base import HttpGateway, from_paris, to_paris
 from .errors import (
     AuthenticationError,
     CallbackError,
@@ -39,6 +39,7 @@ from .models import (
     InboundMessage,
     PreparedSend,
     Provider,
+    Route,
     SendRequest,
     SendResult,
     SendStatus,
@@ -130,12 +131,15 @@ class _Answer:
         return _code(self.payload.get("status"))
 
 
-class AllMySmsGateway(Gateway):
+class AllMySmsGateway(HttpGateway):
     """The AllMySMS HTTPS API 9.0 route."""
 
+    route = Route.ALLMYSMS
     provider = Provider.ALLMYSMS
     capabilities = Capabilities(
         balance=True,
+        balance_unit=BalanceUnit.CREDITS,
+        balance_sms_estimate=True,
         credit_estimate=True,
         schedule=True,
         cancel=True,
@@ -157,10 +161,10 @@ class AllMySmsGateway(Gateway):
 
     def __init__(
         self,
-        session: aiohttp.ClientSession,
         login: str,
         api_key: str,
         *,
+        session: aiohttp.ClientSession | None = None,
         base_url: str = DEFAULT_BASE_URL,
         connect_timeout: float = CONNECT_TIMEOUT,
         total_timeout: float = TOTAL_TIMEOUT,
@@ -199,7 +203,7 @@ class AllMySmsGateway(Gateway):
             answer.code == _SOME_INVALID and prepared.send_at is not None
         )
         return SendResult(
-            provider=self.provider,
+            route=self.route,
             # a "sent" status without a campaign id is still a send: give it an id of ours
             message_id=campaign_id or f"local-{uuid4().hex}",
             status=SendStatus.SCHEDULED if scheduled else SendStatus.SENT,
@@ -282,8 +286,13 @@ class AllMySmsGateway(Gateway):
             if isinstance(ack, Mapping)
         ]
 
-    async def fetch_replies(self) -> list[InboundMessage]:
-        """Return the replies received since the previous call (``getPulls``)."""
+    async def fetch_replies(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[InboundMessage]:
+        """Return the replies received since the previous call (``getPulls``).
+
+        The gateway hands each reply over once, whatever the dates: they are ignored.
+        """
         answer = await self._call("getPulls", private=True)
         replies = self._list_or_none(answer, "mos")
         return [_inbound(reply) for reply in replies if isinstance(reply, Mapping)]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from datetime import UTC, datetime
-from typing import ClassVar
+from types import TracebackType
+from typing import ClassVar, Self
 from zoneinfo import ZoneInfo
 
 from .encoding import GSM7_CHARSET, count, encode
@@ -27,13 +28,17 @@ from .models import (
     InboundMessage,
     PreparedSend,
     Provider,
+    Route,
+    SearchOutcome,
     SendRequest,
     SendResult,
+    SendSearch,
     SendStatus,
     StopMention,
 )
 from .phone import is_french, normalize_all
 from .sender import SenderRule, validate_sender
+from .transport import Transport
 
 #: the gateways are French and read naive dates as Paris time
 PARIS = ZoneInfo("Europe/Paris")
@@ -50,7 +55,7 @@ def from_paris(naive: datetime) -> datetime:
 
 
 def accepted_by_all(
-    provider: Provider,
+    route: Route,
     prepared: PreparedSend,
     *,
     message_id: str,
@@ -64,7 +69,7 @@ def accepted_by_all(
     if status is None:
         status = SendStatus.SCHEDULED if prepared.send_at else SendStatus.SENT
     return SendResult(
-        provider=provider,
+        route=route,
         message_id=message_id,
         status=status,
         recipients=prepared.recipients,
@@ -80,12 +85,16 @@ def accepted_by_all(
 
 
 class Gateway(ABC):
-    """A route to send SMS through. Subclasses describe their rules in class attributes.
+    """A client of one route. Subclasses describe their rules in class attributes.
 
     ``prepare`` checks a request completely without any I/O; ``send`` prepares then sends,
-    so nothing leaves the machine for an invalid request.
+    so nothing leaves the machine for an invalid request. A client is an async context
+    manager: leaving it closes what the client owns (an HTTP session it created itself).
     """
 
+    #: what the client sends by
+    route: ClassVar[Route]
+    #: the provider whose account it sends from
     provider: ClassVar[Provider]
     capabilities: ClassVar[Capabilities]
     #: the route's rule for custom senders
@@ -140,7 +149,7 @@ class Gateway(ABC):
             (request.test, caps.test_mode, "test"),
         ):
             if wanted and not available:
-                raise UnsupportedFeatureError(feature, self.provider)
+                raise UnsupportedFeatureError(feature, self.route)
         if request.flash and request.voice:
             raise ValidationError("a message cannot be both flash and voice", field="voice")
 
@@ -199,6 +208,22 @@ class Gateway(ABC):
             raise InvalidScheduleError("the date is in the past")
         return send_at
 
+    # --- life cycle -----------------------------------------------------------------------
+
+    async def close(self) -> None:  # noqa: B027 - a route that owns nothing has nothing to close
+        """Release what the client owns (an HTTP route: the session it opened itself)."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
     # --- what each route implements ----------------------------------------------------
 
     async def send(self, request: SendRequest) -> SendResult:
@@ -224,15 +249,34 @@ class Gateway(ABC):
 
     async def cancel(self, sent: SendResult) -> None:
         """Cancel a scheduled send."""
-        raise UnsupportedFeatureError("cancel", self.provider)
+        raise UnsupportedFeatureError("cancel", self.route)
 
     async def fetch_delivery_reports(self, message_id: str) -> list[DeliveryReport]:
         """Delivery reports of one send, by polling the gateway."""
-        raise UnsupportedFeatureError("delivery_reports", self.provider)
+        raise UnsupportedFeatureError("delivery_reports", self.route)
 
-    async def fetch_replies(self) -> list[InboundMessage]:
-        """Replies received since the last call (or recently), by polling the gateway."""
-        raise UnsupportedFeatureError("replies", self.provider)
+    async def fetch_replies(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[InboundMessage]:
+        """Replies received, by polling the gateway.
+
+        A gateway that hands each reply over once (AllMySMS) ignores the dates; one that
+        lists replies by date (``capabilities.poll_replies_by_date``, smsmode) lists those
+        between ``since`` and ``until`` (now when absent), or its latest without ``since``.
+        """
+        raise UnsupportedFeatureError("replies", self.route)
+
+    async def find_send(
+        self, prepared: PreparedSend, *, since: datetime, known: Container[str] = ()
+    ) -> SendSearch:
+        """Look for a send whose answer was lost among those the gateway made.
+
+        ``prepared`` is the send as prepared then; ``since`` when its request left;
+        ``known`` the message ids the caller already has an answer for (another send of
+        the same text). Found: the result as the gateway knows it. Not found: it never
+        arrived, a resend is safe. Routes that cannot list their sends cannot tell.
+        """
+        return SendSearch(SearchOutcome.CANNOT_TELL)
 
     @classmethod
     def parse_callback(cls, params: Mapping[str, str]) -> DeliveryReport | InboundMessage | None:
@@ -241,4 +285,14 @@ class Gateway(ABC):
         Return None for a call that carries nothing to report (a reachability check);
         raise ``CallbackError`` for a malformed one.
         """
-        raise UnsupportedFeatureError("callbacks", cls.provider)
+        raise UnsupportedFeatureError("callbacks", cls.route)
+
+
+class HttpGateway(Gateway):
+    """A route over HTTP: its transport holds the session (the caller's, or its own)."""
+
+    _transport: Transport
+
+    async def close(self) -> None:
+        """Close the HTTP session the client opened itself; a caller's session stays open."""
+        await self._transport.close()

@@ -147,10 +147,11 @@ class InvalidScheduleError(ValidationError):
 class UnsupportedFeatureError(ValidationError):
     """The route cannot do what was asked (flash, voice, cancel, replies ...)."""
 
-    def __init__(self, feature: str, provider: str) -> None:
-        super().__init__(f"{provider} does not support {feature}", field=feature)
+    def __init__(self, feature: str, route: str) -> None:
+        super().__init__(f"{route} does not support {feature}", field=feature)
         self.feature = feature
-        self.provider = provider
+        #: the route that lacks it (a ``Route`` value)
+        self.route = route
 
 
 # --- refused by the gateway (nothing sent) ----------------------------------------------

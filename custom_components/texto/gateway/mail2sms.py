@@ -44,7 +44,15 @@ from .errors import (
     UnsupportedFeatureError,
     ValidationError,
 )
-from .models import Balance, Capabilities, PreparedSend, Provider, SendResult, SendStatus
+from .models import (
+    Balance,
+    Capabilities,
+    PreparedSend,
+    Provider,
+    Route,
+    SendResult,
+    SendStatus,
+)
 from .phone import to_gateway
 from .redact import mask_text
 from .sender import SenderRule
@@ -109,9 +117,11 @@ class Mail2SmsGateway(Gateway):
     is the quality the HTTPS route sends too.
     """
 
-    provider: ClassVar[Provider] = Provider.MAIL2SMS
+    route: ClassVar[Route] = Route.MAIL2SMS
+    provider: ClassVar[Provider] = Provider.ALLMYSMS
     capabilities: ClassVar[Capabilities] = Capabilities(
         balance=False,
+        balance_unit=None,
         schedule=True,
         max_parts=8,
         recipients_per_request=MAX_RECIPIENTS_PER_EMAIL,
@@ -177,7 +187,7 @@ class Mail2SmsGateway(Gateway):
         _LOGGER.debug("Mail2SMS %s: accepted by the SMTP server", message_id)
         # AllMySMS says nothing on success, not even for a scheduled send
         return accepted_by_all(
-            self.provider, prepared, message_id=message_id, status=SendStatus.HANDED_OVER
+            self.route, prepared, message_id=message_id, status=SendStatus.HANDED_OVER
         )
 
     def _subject(self, prepared: PreparedSend) -> str:
@@ -214,10 +224,28 @@ class Mail2SmsGateway(Gateway):
         # line break (read back as a space) inside the "|" syntax.
         return email.as_bytes(policy=SMTP_POLICY.clone(max_line_length=_MAX_HEADER_LINE))
 
-    async def _deliver(self, email: bytes) -> None:
-        """Hand ``email`` to the SMTP server, classifying any failure by its stage."""
+    async def check_login(self) -> None:
+        """Connect to the SMTP server and log in, sending nothing (nothing is billed).
+
+        Raise ``AuthenticationError`` when the server refuses the login (or offers none),
+        ``TemporarilyUnavailableError`` when it cannot be reached, another ``GatewayError``
+        for any other refusal.
+        """
+        client = self._client()
+        stage = "connect"
+        try:
+            await client.connect()
+            if self._smtp.username is not None:
+                stage = "login"
+                await client.login(self._smtp.username, self._smtp.password or "")
+        except (aiosmtplib.SMTPException, OSError) as err:
+            raise self._not_sent_error(err, stage) from err
+        finally:
+            await _async_say_goodbye(client)
+
+    def _client(self) -> aiosmtplib.SMTP:
         settings = self._smtp
-        client = aiosmtplib.SMTP(
+        return aiosmtplib.SMTP(
             hostname=settings.host,
             port=settings.port,
             use_tls=settings.security is SmtpSecurity.TLS,
@@ -226,6 +254,11 @@ class Mail2SmsGateway(Gateway):
             tls_context=self._tls_context,
             timeout=settings.timeout,
         )
+
+    async def _deliver(self, email: bytes) -> None:
+        """Hand ``email`` to the SMTP server, classifying any failure by its stage."""
+        settings = self._smtp
+        client = self._client()
         try:
             await self._open_envelope(client)
             await self._write_content(client, email)
@@ -328,7 +361,15 @@ class Mail2SmsGateway(Gateway):
 
     async def get_balance(self) -> Balance:
         """Not available: an e-mail gets no answer."""
-        raise UnsupportedFeatureError("balance", self.provider)
+        raise UnsupportedFeatureError("balance", self.route)
+
+
+async def _async_say_goodbye(client: aiosmtplib.SMTP) -> None:
+    """QUIT when the server still listens, else just drop the connection."""
+    if client.is_connected:
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            await client.quit(timeout=_QUIT_TIMEOUT)
+    client.close()
 
 
 def _quoted_printable(text: str) -> str:

@@ -1,4 +1,8 @@
-"""Typed values exchanged with the gateways: requests, results, reports and replies."""
+"""Typed values exchanged with the gateways: requests, results, reports and replies.
+
+Requests and results have a plain JSON form (``to_dict`` / ``from_dict``) for callers that
+keep them (a persistent outbox, scheduled sends): dates in ISO 8601, enums by value.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,51 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Provider(StrEnum):
-    """A gateway route."""
+    """A gateway company: the account a message is billed to."""
 
     ALLMYSMS = "allmysms"
+    SMSMODE = "smsmode"
+    SMS123 = "sms123"
+
+
+class Route(StrEnum):
+    """What carries a message: a provider's HTTP API, or AllMySMS's Mail2SMS (e-mail)."""
+
+    #: the AllMySMS HTTPS API
+    ALLMYSMS = "allmysms"
+    #: AllMySMS by e-mail, through the user's own SMTP server
     MAIL2SMS = "mail2sms"
     SMSMODE = "smsmode"
     SMS123 = "sms123"
+
+    @property
+    def provider(self) -> Provider:
+        """The provider whose account the route sends from."""
+        return Provider.ALLMYSMS if self is Route.MAIL2SMS else Provider(self.value)
+
+
+class LostSendCheck(StrEnum):
+    """How a route can tell whether a send whose answer was lost went out."""
+
+    #: it cannot: such a send must never be resent
+    NONE = "none"
+    #: it lists its recent sends: ``Gateway.find_send`` looks for it (smsmode)
+    LISTING = "listing"
+    #: it refuses an identical text to the same number for a while (123-SMS, 24 hours):
+    #: the identical resend is the question, a duplicate refusal the answer "it went"
+    DUPLICATE_RESEND = "duplicate_resend"
+
+
+class SearchOutcome(StrEnum):
+    """What looking for a lost send found."""
+
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    CANNOT_TELL = "cannot_tell"
 
 
 class Encoding(StrEnum):
@@ -118,6 +158,47 @@ class SendRequest:
     #: gateway test mode: validate without sending or billing (123-SMS)
     test: bool = False
 
+    def to_dict(self) -> dict[str, Any]:
+        """The request as plain JSON."""
+        return {
+            "recipients": list(self.recipients),
+            "text": self.text,
+            "sender": self.sender,
+            "send_at": _iso(self.send_at),
+            "text_policy": str(self.text_policy),
+            "max_parts": self.max_parts,
+            "reference": self.reference,
+            "campaign_name": self.campaign_name,
+            "flash": self.flash,
+            "voice": self.voice,
+            "replies_allowed": self.replies_allowed,
+            "stop_mention": str(self.stop_mention),
+            "delivery_report_url": self.delivery_report_url,
+            "reply_url": self.reply_url,
+            "test": self.test,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SendRequest:
+        """A request from its ``to_dict`` form."""
+        return cls(
+            recipients=tuple(data["recipients"]),
+            text=data["text"],
+            sender=data["sender"],
+            send_at=_from_iso(data["send_at"]),
+            text_policy=TextPolicy(data["text_policy"]),
+            max_parts=data["max_parts"],
+            reference=data["reference"],
+            campaign_name=data["campaign_name"],
+            flash=data["flash"],
+            voice=data["voice"],
+            replies_allowed=data["replies_allowed"],
+            stop_mention=StopMention(data["stop_mention"]),
+            delivery_report_url=data["delivery_report_url"],
+            reply_url=data["reply_url"],
+            test=data["test"],
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PreparedSend:
@@ -140,7 +221,8 @@ class PreparedSend:
 class SendResult:
     """What an accepted send did and cost."""
 
-    provider: Provider
+    #: what carried it
+    route: Route
     #: one id for the send as a whole (AllMySMS campaignId, smsmode smsID, 123-SMS reference)
     message_id: str
     status: SendStatus
@@ -160,6 +242,60 @@ class SendResult:
     sender: str | None = None
     send_at: datetime | None = None
     reference: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain JSON (the text as sent, not what the policy replaced)."""
+        message = self.message
+        return {
+            "route": str(self.route),
+            "message_id": self.message_id,
+            "status": str(self.status),
+            "recipients": list(self.recipients),
+            "invalid_recipients": list(self.invalid_recipients),
+            "recipient_ids": dict(self.recipient_ids),
+            "text": message.text,
+            "encoding": str(message.encoding),
+            "units": message.units,
+            "parts": message.parts,
+            "billed_parts": self.billed_parts,
+            "credits_used": self.credits_used,
+            "balance": self.balance,
+            "sender": self.sender,
+            "send_at": _iso(self.send_at),
+            "reference": self.reference,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SendResult:
+        """A result from its ``to_dict`` form."""
+        return cls(
+            route=Route(data["route"]),
+            message_id=data["message_id"],
+            status=SendStatus(data["status"]),
+            recipients=tuple(data["recipients"]),
+            invalid_recipients=tuple(data["invalid_recipients"]),
+            recipient_ids=dict(data["recipient_ids"]),
+            message=EncodedText(
+                text=data["text"],
+                encoding=Encoding(data["encoding"]),
+                units=data["units"],
+                parts=data["parts"],
+            ),
+            billed_parts=data["billed_parts"],
+            credits_used=data["credits_used"],
+            balance=data["balance"],
+            sender=data["sender"],
+            send_at=_from_iso(data["send_at"]),
+            reference=data["reference"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SendSearch:
+    """What ``Gateway.find_send`` found: the send as the gateway knows it, when found."""
+
+    outcome: SearchOutcome
+    result: SendResult | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -230,6 +366,10 @@ class Capabilities:
     """What a route can do; the integration shows or refuses features from this."""
 
     balance: bool = True
+    #: what the balance counts (None: the route has none)
+    balance_unit: BalanceUnit | None = BalanceUnit.CREDITS
+    #: the balance says how many SMS to France it buys (``Balance.sms_estimate``)
+    balance_sms_estimate: bool = False
     #: the gateway can price a send itself (beyond counting parts)
     credit_estimate: bool = False
     schedule: bool = True
@@ -240,10 +380,26 @@ class Capabilities:
     delivery_reports: bool = False
     poll_delivery_reports: bool = False
     poll_replies: bool = False
+    #: replies are polled by date (``fetch_replies(since=..)``), not handed over once each
+    poll_replies_by_date: bool = False
+    #: a message can be answered only when sent to allow it (smsmode ``classe_msg=4``)
+    replies_on_request: bool = False
     test_mode: bool = False
+    #: how a send whose answer was lost can be checked (see ``LostSendCheck``)
+    lost_send_check: LostSendCheck = LostSendCheck.NONE
+    #: hours the gateway refuses an identical text to the same number (``DUPLICATE_RESEND``)
+    duplicate_refusal_hours: int | None = None
     #: most parts per recipient the route takes
     max_parts: int = 8
     #: most characters the route takes, when it counts characters rather than parts
     max_characters: int | None = None
     #: recipients one request may carry (the library splits larger sends)
     recipients_per_request: int = 1
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _from_iso(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from . import phone
-from .base import Gateway, to_paris
+from .base import HttpGateway, to_paris
 from .errors import (
     AuthenticationError,
     CallbackError,
@@ -41,8 +41,10 @@ from .models import (
     DeliveryStatus,
     Estimate,
     InboundMessage,
+    LostSendCheck,
     PreparedSend,
     Provider,
+    Route,
     SendRequest,
     SendResult,
     SendStatus,
@@ -282,20 +284,24 @@ class _Outcomes:
     stopped_by: GatewayError | None = None
 
 
-class Sms123Gateway(Gateway):
+class Sms123Gateway(HttpGateway):
     """The 123-SMS HTTP API (JSON bodies)."""
 
+    route = Route.SMS123
     provider = Provider.SMS123
     # The seed caps a message at 160 characters unless the account option "envoi de sms
     # longs par http" is on, and documents no maximum then: 10 parts is this library's cap.
     capabilities = Capabilities(
         balance=True,
+        balance_unit=BalanceUnit.SMS,
         schedule=True,
         cancel=True,
         flash=True,
         voice=True,
         delivery_reports=True,
         test_mode=True,
+        lost_send_check=LostSendCheck.DUPLICATE_RESEND,
+        duplicate_refusal_hours=24,
         max_parts=10,
         recipients_per_request=1,
     )
@@ -306,10 +312,10 @@ class Sms123Gateway(Gateway):
 
     def __init__(
         self,
-        session: aiohttp.ClientSession,
         username: str,
         api_key: str,
         *,
+        session: aiohttp.ClientSession | None = None,
         base_url: str = DEFAULT_BASE_URL,
         connect_timeout: float = CONNECT_TIMEOUT,
         total_timeout: float = TOTAL_TIMEOUT,
@@ -418,7 +424,7 @@ class Sms123Gateway(Gateway):
         status = _overall_status(answers)
         only = answers[0].reference if len(order) == 1 else None
         result = SendResult(
-            provider=self.provider,
+            route=self.route,
             message_id=only or uuid.uuid4().hex,
             status=status,
             recipients=accepted,

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
-from .base import Gateway, accepted_by_all, from_paris, to_paris
+from .base import HttpGateway, accepted_by_all, from_paris, to_paris
 from .errors import (
     AuthenticationError,
     CallbackError,
@@ -39,10 +39,14 @@ from .models import (
     DeliveryStatus,
     Encoding,
     InboundMessage,
+    LostSendCheck,
     PreparedSend,
     Provider,
+    Route,
+    SearchOutcome,
     SendRequest,
     SendResult,
+    SendSearch,
     StopMention,
 )
 from .phone import from_gateway, is_french, to_gateway
@@ -82,6 +86,12 @@ REPLIES_PAGE = 50
 #: sends ``smsList.do`` lists by default ("par défaut les 50 derniers"), and at most
 SENT_PAGE = 50
 MAX_SENT_PAGE = 10_000
+#: the latest sends searched for a lost one
+LOST_SEND_DEPTH = 200
+#: a listed send older than the lost one (minus this, for the clocks' difference) is another
+CLOCK_SKEW = timedelta(minutes=2)
+#: what smsmode may append to a stored text (its STOP mention: "\nSTOP 36034")
+_STOP_SUFFIX_MAX = 20
 
 _STANDARD_CHARSET = "ISO-8859-15"
 _UNICODE_CHARSET = "UTF-8"
@@ -209,12 +219,14 @@ def status_description(code: str) -> str | None:
     return known[1] if known else None
 
 
-class SmsmodeGateway(Gateway):
+class SmsmodeGateway(HttpGateway):
     """The smsmode HTTP API 1.6 route."""
 
+    route: ClassVar[Route] = Route.SMSMODE
     provider: ClassVar[Provider] = Provider.SMSMODE
     capabilities: ClassVar[Capabilities] = Capabilities(
         balance=True,
+        balance_unit=BalanceUnit.CREDITS,
         schedule=True,
         cancel=True,
         flash=False,
@@ -223,6 +235,9 @@ class SmsmodeGateway(Gateway):
         delivery_reports=True,
         poll_delivery_reports=True,
         poll_replies=True,
+        poll_replies_by_date=True,
+        replies_on_request=True,
+        lost_send_check=LostSendCheck.LISTING,
         max_parts=5,
         recipients_per_request=MAX_RECIPIENTS,
     )
@@ -237,9 +252,9 @@ class SmsmodeGateway(Gateway):
 
     def __init__(
         self,
-        session: aiohttp.ClientSession,
         access_token: str,
         *,
+        session: aiohttp.ClientSession | None = None,
         base_url: str = DEFAULT_BASE_URL,
         connect_timeout: float = CONNECT_TIMEOUT,
         total_timeout: float = TOTAL_TIMEOUT,
@@ -328,7 +343,7 @@ class SmsmodeGateway(Gateway):
         )
         sms_id = parse_send_answer(answer.text, self._transport.redact)
         # smsmode reports no per-number rejection: every number is taken
-        return accepted_by_all(self.provider, prepared, message_id=sms_id)
+        return accepted_by_all(self.route, prepared, message_id=sms_id)
 
     def _sms_fields(self, prepared: PreparedSend) -> dict[str, str]:
         request = prepared.request
@@ -405,18 +420,40 @@ class SmsmodeGateway(Gateway):
         return parse_status(text, self._transport.redact)
 
     async def fetch_replies(
-        self, *, start_date: datetime | None = None, end_date: datetime | None = None
+        self, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[InboundMessage]:
         """List replies received between two dates, or the 50 latest (``responseList.do``).
 
-        ``start_date`` alone lists up to now; ``end_date`` alone is refused.
+        ``since`` alone lists up to now; ``until`` alone is refused.
         """
-        if start_date is None and end_date is None:
+        if since is None and until is None:
             params = {"start": "0", "offset": str(REPLIES_PAGE)}
         else:
-            params = _date_range(start_date, end_date)
+            params = _date_range(since, until)
         text = await self._get(REPLIES_PATH, params, private=True)
         return parse_replies(text, self._transport.redact)
+
+    async def find_send(
+        self, prepared: PreparedSend, *, since: datetime, known: Container[str] = ()
+    ) -> SendSearch:
+        """Look for a lost send among the latest ``LOST_SEND_DEPTH`` (``smsList.do``).
+
+        A listed send matches by its text (maybe with the STOP mention smsmode appended),
+        its numbers, and a date not before ``since`` (less the clocks' difference). A line
+        whose date cannot be read matches: wrongly thinking a send went out reports it
+        sent; wrongly thinking it did not sends it twice. The list unavailable: cannot tell.
+        """
+        try:
+            listed = await self.list_sent(LOST_SEND_DEPTH)
+        except GatewayError:
+            return SendSearch(SearchOutcome.CANNOT_TELL)
+        for sms in listed:
+            if sms.message_id not in known and _is_send(sms, prepared, since - CLOCK_SKEW):
+                result = accepted_by_all(
+                    self.route, prepared, message_id=sms.message_id, credits_used=sms.cost
+                )
+                return SendSearch(SearchOutcome.FOUND, result)
+        return SendSearch(SearchOutcome.NOT_FOUND)
 
     async def list_sent(self, offset: int = SENT_PAGE, *, start: int = 0) -> list[SentSms]:
         """List the latest sends (``smsList.do``): ``offset`` of them from the ``start``-th.
@@ -741,13 +778,13 @@ def _format_date(moment: datetime) -> str:
 
 def _date_range(start: datetime | None, end: datetime | None) -> dict[str, str]:
     if start is None:
-        raise ValidationError("an end date needs a start date", field="start_date")
+        raise ValidationError("an end date needs a start date", field="since")
     end = end or datetime.now(UTC)
-    for moment, field in ((start, "start_date"), (end, "end_date")):
+    for moment, field in ((start, "since"), (end, "until")):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValidationError("the date has no time zone", field=field)
     if end < start:
-        raise ValidationError("the end date is before the start date", field="end_date")
+        raise ValidationError("the end date is before the start date", field="until")
     return {"startDate": _format_date(start), "endDate": _format_date(end)}
 
 
@@ -791,3 +828,27 @@ def _unexpected(text: str, redact: Redactor) -> UnexpectedResponseError:
     return UnexpectedResponseError(
         "smsmode answered something its documentation does not describe", raw=redact(text)
     )
+
+
+def _is_send(sms: SentSms, prepared: PreparedSend, since: datetime) -> bool:
+    """Whether a listed send is ``prepared``: same text, same numbers, not older than it."""
+    if sms.sent_at is not None and sms.sent_at < since:
+        return False
+    if not _same_text(sms.text, prepared.message.text):
+        return False
+    ours = set(prepared.recipients)
+    shown = set(sms.recipients)
+    if not shown or not shown <= ours:
+        return False
+    if sms.recipient_count is not None:
+        return sms.recipient_count == len(ours)
+    return shown == ours
+
+
+def _same_text(listed: str, sent: str) -> bool:
+    """The listed text is the sent one, maybe with the STOP mention smsmode appended."""
+    listed, sent = listed.replace("\r\n", "\n"), sent.replace("\r\n", "\n")
+    if listed == sent:
+        return True
+    rest = listed.removeprefix(sent)
+    return rest != listed and rest.startswith("\n") and len(rest) <= _STOP_SUFFIX_MAX

@@ -46,11 +46,15 @@ class HttpAnswer:
 
 
 class Transport:
-    """Sends requests to one gateway through the caller's ``aiohttp.ClientSession``."""
+    """Sends requests to one gateway through an ``aiohttp.ClientSession``.
+
+    The caller's session when it gives one (it stays the caller's to close); else one the
+    transport opens at its first request and ``close`` closes.
+    """
 
     def __init__(
         self,
-        session: aiohttp.ClientSession,
+        session: aiohttp.ClientSession | None,
         base_url: str,
         *,
         secrets: Iterable[str] = (),
@@ -58,11 +62,23 @@ class Transport:
         total_timeout: float = TOTAL_TIMEOUT,
     ) -> None:
         self._session = session
+        self._owns_session = session is None
         self.base_url = base_url.rstrip("/")
         self._secrets = tuple(secret for secret in secrets if secret)
         self._timeout = aiohttp.ClientTimeout(
             total=total_timeout, connect=connect_timeout, sock_connect=connect_timeout
         )
+
+    async def close(self) -> None:
+        """Close the session this transport opened itself (a caller's is left alone)."""
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
 
     def redact(self, raw: str) -> str:
         """``raw`` with this gateway's secrets and any phone numbers masked."""
@@ -137,7 +153,7 @@ class Transport:
             body = urllib.parse.urlencode(form).encode("ascii")
             headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
         try:
-            async with self._session.request(
+            async with self._open_session().request(
                 method,
                 url,
                 params=params,

@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from custom_components.texto.gateway.allmysms import AllMySmsGateway
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.base import ReceivedRequest
+from texto_gateway.allmysms import AllMySmsGateway
 
 LOGIN = "demo"
 API_KEY = "demo-allmysms-key"
@@ -35,7 +35,7 @@ def sms_data_of(request: ReceivedRequest) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def allmysms_sim(socket_enabled: None) -> AsyncIterator[AllMySmsSimulator]:
+async def allmysms_sim() -> AsyncIterator[AllMySmsSimulator]:
     simulator = AllMySmsSimulator(login=LOGIN, api_key=API_KEY)
     await simulator.start()
     yield simulator
@@ -43,7 +43,7 @@ async def allmysms_sim(socket_enabled: None) -> AsyncIterator[AllMySmsSimulator]
 
 
 @pytest.fixture
-async def allmysms_session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+async def allmysms_session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
 
@@ -62,7 +62,7 @@ def make_allmysms(
         }
         options.update(overrides)
         return AllMySmsGateway(
-            allmysms_session, options.pop("login"), options.pop("api_key"), **options
+            options.pop("login"), options.pop("api_key"), session=allmysms_session, **options
         )
 
     return make
@@ -82,7 +82,7 @@ class WebhookReceiver:
 
 
 @pytest.fixture
-async def webhook(socket_enabled: None) -> AsyncIterator[WebhookReceiver]:
+async def webhook() -> AsyncIterator[WebhookReceiver]:
     receiver = WebhookReceiver()
 
     async def handle(request: web.Request) -> web.Response:

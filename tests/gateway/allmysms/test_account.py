@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.texto.gateway.allmysms import AllMySmsGateway
-from custom_components.texto.gateway.errors import (
+from tests.simulator.allmysms import AllMySmsSimulator
+from texto_gateway.allmysms import AllMySmsGateway
+from texto_gateway.errors import (
     AuthenticationError,
     CreditError,
     GatewayError,
@@ -13,8 +14,7 @@ from custom_components.texto.gateway.errors import (
     RecipientsRejectedError,
     UnexpectedResponseError,
 )
-from custom_components.texto.gateway.models import BalanceUnit, SendRequest
-from tests.simulator.allmysms import AllMySmsSimulator
+from texto_gateway.models import BalanceUnit, SendRequest
 
 from .conftest import ALICE, API_KEY, BOB, CAROL, form_of, sms_data_of
 

@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.texto.gateway.allmysms import AllMySmsGateway
-from custom_components.texto.gateway.errors import GatewayError
-from custom_components.texto.gateway.models import SendRequest
 from tests.simulator.allmysms import AllMySmsSimulator
+from texto_gateway.allmysms import AllMySmsGateway
+from texto_gateway.errors import GatewayError
+from texto_gateway.models import SendRequest
 
 from .conftest import ALICE, BOB
 

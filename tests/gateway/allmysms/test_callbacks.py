@@ -9,17 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custom_components.texto.gateway.allmysms import AllMySmsGateway
-from custom_components.texto.gateway.base import PARIS
-from custom_components.texto.gateway.errors import CallbackError
-from custom_components.texto.gateway.models import (
+from tests.simulator.allmysms import AllMySmsSimulator
+from texto_gateway.allmysms import AllMySmsGateway
+from texto_gateway.base import PARIS
+from texto_gateway.errors import CallbackError
+from texto_gateway.models import (
     DeliveryReport,
     DeliveryStatus,
     InboundMessage,
     Provider,
     SendRequest,
 )
-from tests.simulator.allmysms import AllMySmsSimulator
 
 from .conftest import ALICE, BOB, WebhookReceiver
 

@@ -7,16 +7,16 @@ from collections.abc import Callable
 
 import pytest
 
-from custom_components.texto.gateway.allmysms import AllMySmsGateway
-from custom_components.texto.gateway.errors import (
+from tests.simulator.allmysms import AllMySmsSimulator
+from texto_gateway.allmysms import AllMySmsGateway
+from texto_gateway.errors import (
     InvalidRequestError,
     Outcome,
     OutcomeUnknownError,
     TemporarilyUnavailableError,
     UnexpectedResponseError,
 )
-from custom_components.texto.gateway.models import SendRequest
-from tests.simulator.allmysms import AllMySmsSimulator
+from texto_gateway.models import SendRequest
 
 from .conftest import ALICE, API_KEY
 
@@ -106,9 +106,9 @@ async def test_malformed_body(allmysms: AllMySmsGateway, allmysms_sim: AllMySmsS
     assert caught.value.raw == "<html><body>502 Bad Gateway</body></html>"
 
 
-async def test_unreachable_host(allmysms_session, socket_enabled) -> None:  # type: ignore[no-untyped-def]
+async def test_unreachable_host(allmysms_session) -> None:  # type: ignore[no-untyped-def]
     # port 9 on 127.0.0.1: nothing listens there
-    gateway = AllMySmsGateway(allmysms_session, "demo", "k", base_url="http://127.0.0.1:9")
+    gateway = AllMySmsGateway("demo", "k", session=allmysms_session, base_url="http://127.0.0.1:9")
 
     with pytest.raises(TemporarilyUnavailableError):
         await gateway.get_balance()
@@ -145,7 +145,7 @@ async def test_debug_logs_mask_secrets_numbers_and_text(
     allmysms_sim: AllMySmsSimulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="custom_components.texto")
+    caplog.set_level(logging.DEBUG, logger="texto_gateway")
 
     await allmysms.send(REQUEST)
     await allmysms.get_balance()  # getInfo echoes the API key

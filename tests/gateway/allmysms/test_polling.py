@@ -6,15 +6,15 @@ from datetime import datetime
 
 import pytest
 
-from custom_components.texto.gateway.allmysms import AllMySmsGateway
-from custom_components.texto.gateway.base import PARIS
-from custom_components.texto.gateway.errors import (
+from tests.simulator.allmysms import AllMySmsSimulator
+from texto_gateway.allmysms import AllMySmsGateway
+from texto_gateway.base import PARIS
+from texto_gateway.errors import (
     AuthenticationError,
     NotFoundError,
     UnexpectedResponseError,
 )
-from custom_components.texto.gateway.models import DeliveryStatus, Provider, SendRequest
-from tests.simulator.allmysms import AllMySmsSimulator
+from texto_gateway.models import DeliveryStatus, Provider, SendRequest
 
 from .conftest import ALICE, BOB, form_of
 

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.texto.gateway.allmysms import AllMySmsGateway
-from custom_components.texto.gateway.errors import (
+from tests.simulator.allmysms import AllMySmsSimulator
+from texto_gateway.allmysms import AllMySmsGateway
+from texto_gateway.errors import (
     AuthenticationError,
     CreditError,
     GatewayError,
@@ -18,14 +19,13 @@ from custom_components.texto.gateway.errors import (
     RecipientsRejectedError,
     UnexpectedResponseError,
 )
-from custom_components.texto.gateway.models import (
+from texto_gateway.models import (
     Encoding,
-    Provider,
+    Route,
     SendRequest,
     SendStatus,
     StopMention,
 )
-from tests.simulator.allmysms import AllMySmsSimulator
 
 from .conftest import ALICE, API_KEY, BOB, CAROL, LOGIN, form_of, sms_data_of
 
@@ -50,7 +50,7 @@ async def test_send_to_one_number(
 ) -> None:
     result = await allmysms.send(request(text="Bonjour, la porte est ouverte"))
 
-    assert result.provider is Provider.ALLMYSMS
+    assert result.route is Route.ALLMYSMS
     assert result.status is SendStatus.SENT
     assert result.recipients == (ALICE,)
     assert result.invalid_recipients == ()

@@ -9,9 +9,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from custom_components.texto.gateway.allmysms import AllMySmsGateway
-from custom_components.texto.gateway.models import SendRequest
 from tests.simulator.allmysms import AllMySmsSimulator, has_stop_mention
+from texto_gateway.allmysms import AllMySmsGateway
+from texto_gateway.models import SendRequest
 
 from .conftest import ALICE, API_KEY, LOGIN, WebhookReceiver
 
@@ -210,7 +210,7 @@ async def test_automatic_delivery(
     assert report.recipient == ALICE
 
 
-async def test_pending_automatic_delivery_is_cancelled_on_stop(socket_enabled: None) -> None:
+async def test_pending_automatic_delivery_is_cancelled_on_stop() -> None:
     simulator = AllMySmsSimulator(auto_deliver_after=60)
     await simulator.start()
     simulator.record_mail2sms(

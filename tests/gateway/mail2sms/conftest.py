@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from custom_components.texto.gateway.mail2sms import Mail2SmsGateway, SmtpSecurity, SmtpSettings
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.mail2sms import Mail2SmsSimulator
+from texto_gateway.mail2sms import Mail2SmsGateway, SmtpSecurity, SmtpSettings
 
 LOGIN = "arthur45"
 API_KEY = "de135f8d2a091e4"
@@ -32,9 +32,7 @@ def account() -> AllMySmsSimulator:
 
 
 @pytest.fixture
-async def make_server(
-    socket_enabled: None, account: AllMySmsSimulator
-) -> AsyncIterator[MakeServer]:
+async def make_server(account: AllMySmsSimulator) -> AsyncIterator[MakeServer]:
     """Start SMTP simulators (stopped at teardown); keyword arguments go to the simulator."""
     started: list[Mail2SmsSimulator] = []
 

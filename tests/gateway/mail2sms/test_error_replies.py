@@ -9,17 +9,17 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from custom_components.texto.gateway.errors import (
+from tests.simulator.allmysms import AllMySmsSimulator
+from tests.simulator.mail2sms import Mail2SmsSimulator
+from texto_gateway.errors import (
     AuthenticationError,
     CreditError,
     GatewayError,
     InvalidRequestError,
     RecipientsRejectedError,
 )
-from custom_components.texto.gateway.mail2sms import parse_error_reply
-from custom_components.texto.gateway.models import SendRequest
-from tests.simulator.allmysms import AllMySmsSimulator
-from tests.simulator.mail2sms import Mail2SmsSimulator
+from texto_gateway.mail2sms import parse_error_reply
+from texto_gateway.models import SendRequest
 
 from .conftest import ALICE, API_KEY, BOB, FROM_ADDRESS, LOGIN, make_gateway
 

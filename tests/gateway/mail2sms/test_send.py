@@ -8,29 +8,30 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from custom_components.texto.gateway.errors import (
+from tests.simulator.allmysms import AllMySmsSimulator
+from tests.simulator.mail2sms import Mail2SmsSimulator
+from texto_gateway.errors import (
     InvalidSenderError,
     MessageTooLongError,
     StopMentionRequiredError,
     UnsupportedFeatureError,
     ValidationError,
 )
-from custom_components.texto.gateway.mail2sms import (
+from texto_gateway.mail2sms import (
     Mail2SmsGateway,
     SmtpSecurity,
     SmtpSettings,
 )
-from custom_components.texto.gateway.models import (
+from texto_gateway.models import (
     Encoding,
     Provider,
+    Route,
     SendRequest,
     SendResult,
     SendStatus,
     StopMention,
     TextPolicy,
 )
-from tests.simulator.allmysms import AllMySmsSimulator
-from tests.simulator.mail2sms import Mail2SmsSimulator
 
 from .conftest import (
     ALICE,
@@ -148,7 +149,7 @@ async def test_result_describes_the_hand_over(
 
     result = await send(server, recipients=(ALICE, BOB, ALICE), text=text, reference="ref-1")
 
-    assert result.provider is Provider.MAIL2SMS
+    assert result.route is Route.MAIL2SMS
     assert result.status is SendStatus.HANDED_OVER
     assert re.fullmatch(r"[0-9a-f]{32}", result.message_id)
     assert result.recipients == (ALICE, BOB)
@@ -335,7 +336,8 @@ def test_capabilities_and_rules() -> None:
         (caps.cancel, caps.flash, caps.voice, caps.replies, caps.delivery_reports, caps.test_mode)
     )
     assert Mail2SmsGateway.stop_mention == "STOP au 36180"
-    assert Mail2SmsGateway.provider is Provider.MAIL2SMS
+    assert Mail2SmsGateway.route is Route.MAIL2SMS
+    assert Mail2SmsGateway.provider is Provider.ALLMYSMS
 
 
 @pytest.mark.parametrize(
@@ -364,11 +366,11 @@ def test_settings_that_would_corrupt_the_email_are_refused(
 async def test_debug_log_masks_key_login_and_numbers(
     server: Mail2SmsSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="custom_components.texto.gateway.mail2sms")
+    caplog.set_level(logging.DEBUG, logger="texto_gateway.mail2sms")
 
     await send(server, recipients=(ALICE,), text="Texte secret")
 
-    ours = [r for r in caplog.records if r.name.startswith("custom_components.texto")]
+    ours = [r for r in caplog.records if r.name.startswith("texto_gateway")]
     logged = "\n".join(record.getMessage() for record in ours)
     assert "***" in logged
     for secret in (API_KEY, LOGIN, "33612345678", "Texte secret"):

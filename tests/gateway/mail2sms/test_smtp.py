@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from custom_components.texto.gateway.errors import (
+from tests.simulator.allmysms import AllMySmsSimulator
+from tests.simulator.mail2sms import Mail2SmsSimulator
+from texto_gateway.errors import (
     AuthenticationError,
     GatewayError,
     InvalidRequestError,
@@ -16,10 +18,8 @@ from custom_components.texto.gateway.errors import (
     TemporarilyUnavailableError,
     UnexpectedResponseError,
 )
-from custom_components.texto.gateway.mail2sms import SmtpSecurity
-from custom_components.texto.gateway.models import SendRequest
-from tests.simulator.allmysms import AllMySmsSimulator
-from tests.simulator.mail2sms import Mail2SmsSimulator
+from texto_gateway.mail2sms import SmtpSecurity
+from texto_gateway.models import SendRequest
 
 from .conftest import (
     ALICE,
@@ -270,7 +270,7 @@ class _ScriptedSmtp(asyncio.Protocol):
 
 @pytest.fixture
 async def scripted(
-    socket_enabled: None, server: Mail2SmsSimulator
+    server: Mail2SmsSimulator,
 ) -> AsyncIterator[Callable[[bytes | None, Script], asyncio.Future[int]]]:
     servers: list[asyncio.Server] = []
 
@@ -370,3 +370,37 @@ async def test_odd_reply_to_data_command(
 
     with pytest.raises(UnexpectedResponseError):
         await make_gateway(server, port=port).send(REQUEST)
+
+
+# --- checking the login, sending nothing ---------------------------------------------------
+
+
+async def test_check_login_logs_in_and_sends_nothing(make_server: MakeServer) -> None:
+    server = await make_server(security="starttls", username=SMTP_USER, password=SMTP_PASSWORD)
+
+    await make_gateway(server, tls_context=trusting(server)).check_login()
+
+    assert server.received == []
+
+
+async def test_check_login_without_a_login_only_connects(server: Mail2SmsSimulator) -> None:
+    await make_gateway(server).check_login()
+
+    assert server.received == []
+
+
+async def test_check_login_says_a_wrong_password(make_server: MakeServer) -> None:
+    server = await make_server(username=SMTP_USER, password=SMTP_PASSWORD)
+
+    with pytest.raises(AuthenticationError) as caught:
+        await make_gateway(server, password="wrong-password").check_login()
+
+    assert_no_secret(caught.value)
+    assert "wrong-password" not in f"{caught.value} {caught.value.raw}"
+
+
+async def test_check_login_says_a_server_it_cannot_reach(server: Mail2SmsSimulator) -> None:
+    await server.stop()
+
+    with pytest.raises(TemporarilyUnavailableError):
+        await make_gateway(server).check_login()

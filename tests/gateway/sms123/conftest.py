@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from custom_components.texto.gateway.sms123 import Sms123Gateway
 from tests.simulator.sms123 import Sms123Simulator
+from texto_gateway.sms123 import Sms123Gateway
 
 MOBILE = "+33612345678"
 MOBILE_2 = "+33612345679"
@@ -42,7 +42,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def sim(socket_enabled: None, clock: Clock) -> AsyncIterator[Sms123Simulator]:
+async def sim(clock: Clock) -> AsyncIterator[Sms123Simulator]:
     simulator = Sms123Simulator(now=clock)
     await simulator.start()
     yield simulator
@@ -50,7 +50,7 @@ async def sim(socket_enabled: None, clock: Clock) -> AsyncIterator[Sms123Simulat
 
 
 @pytest.fixture
-async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as client:
         yield client
 
@@ -63,7 +63,7 @@ def make_gateway(
         username = kwargs.pop("username", sim.user)
         api_key = kwargs.pop("api_key", sim.api_key)
         kwargs.setdefault("base_url", sim.base_url)
-        return Sms123Gateway(session, username, api_key, **kwargs)
+        return Sms123Gateway(username, api_key, session=session, **kwargs)
 
     return make
 
@@ -101,7 +101,7 @@ class Receiver:
 
 
 @pytest.fixture
-async def receiver(socket_enabled: None, sim: Sms123Simulator) -> AsyncIterator[Receiver]:
+async def receiver(sim: Sms123Simulator) -> AsyncIterator[Receiver]:
     server = Receiver()
     await server.start()
     sim.callback_url = server.url

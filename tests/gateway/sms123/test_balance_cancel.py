@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custom_components.texto.gateway.errors import (
+from tests.simulator.sms123 import Sms123Simulator
+from texto_gateway.errors import (
     AuthenticationError,
     InvalidRequestError,
     NotFoundError,
@@ -17,9 +18,8 @@ from custom_components.texto.gateway.errors import (
     UnexpectedResponseError,
     ValidationError,
 )
-from custom_components.texto.gateway.models import BalanceUnit, SendRequest, SendResult
-from custom_components.texto.gateway.sms123 import Sms123Gateway
-from tests.simulator.sms123 import Sms123Simulator
+from texto_gateway.models import BalanceUnit, SendRequest, SendResult
+from texto_gateway.sms123 import Sms123Gateway
 
 from .conftest import MOBILE, MOBILE_2
 

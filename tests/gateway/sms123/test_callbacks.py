@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.texto.gateway.errors import CallbackError
-from custom_components.texto.gateway.models import DeliveryReport, DeliveryStatus, SendRequest
-from custom_components.texto.gateway.sms123 import Sms123Gateway
 from tests.simulator.sms123 import Sms123Simulator
+from texto_gateway.errors import CallbackError
+from texto_gateway.models import DeliveryReport, DeliveryStatus, SendRequest
+from texto_gateway.sms123 import Sms123Gateway
 
 from .conftest import MOBILE, Receiver
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.texto.gateway.errors import (
+from texto_gateway.errors import (
     AuthenticationError,
     CreditError,
     DuplicateRefusedError,
@@ -19,8 +19,8 @@ from custom_components.texto.gateway.errors import (
     TemporarilyUnavailableError,
     UnexpectedResponseError,
 )
-from custom_components.texto.gateway.models import SendStatus
-from custom_components.texto.gateway.sms123 import (
+from texto_gateway.models import SendStatus
+from texto_gateway.sms123 import (
     interpret_balance_answer,
     interpret_send_answer,
     parse_answer,

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
-from custom_components.texto.gateway.errors import GatewayError, PartialSendError
-from custom_components.texto.gateway.models import SendRequest, StopMention
-from custom_components.texto.gateway.sms123 import Sms123Gateway
 from tests.simulator.sms123 import Sms123Simulator
+from texto_gateway.errors import GatewayError, PartialSendError
+from texto_gateway.models import SendRequest, StopMention
+from texto_gateway.sms123 import Sms123Gateway
 
 from .conftest import LANDLINE, MOBILE, MOBILE_2
 
@@ -63,7 +63,7 @@ async def test_errors_say_nothing_private(
 async def test_logs_mask_credentials_numbers_and_text(
     gateway: Sms123Gateway, sim: Sms123Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="custom_components.texto")
+    caplog.set_level(logging.DEBUG, logger="texto_gateway")
 
     await gateway.send(SendRequest(recipients=(MOBILE,), text=TEXT))
     await gateway.get_balance()

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custom_components.texto.gateway.errors import (
+from tests.simulator.base import ReceivedRequest
+from tests.simulator.sms123 import Sms123Simulator
+from texto_gateway.errors import (
     AuthenticationError,
     CreditError,
     DuplicateRefusedError,
@@ -23,16 +25,14 @@ from custom_components.texto.gateway.errors import (
     TemporarilyUnavailableError,
     UnsupportedFeatureError,
 )
-from custom_components.texto.gateway.models import (
+from texto_gateway.models import (
     EncodedText,
     Encoding,
     SendRequest,
     SendStatus,
     StopMention,
 )
-from custom_components.texto.gateway.sms123 import Sms123Gateway
-from tests.simulator.base import ReceivedRequest
-from tests.simulator.sms123 import Sms123Simulator
+from texto_gateway.sms123 import Sms123Gateway
 
 from .conftest import BELGIUM, LANDLINE, MOBILE, MOBILE_2, MOBILE_3, REUNION, Clock
 
@@ -105,7 +105,7 @@ async def test_requests_run_with_bounded_concurrency(
 
 def test_max_concurrency_must_be_positive(sim: Sms123Simulator) -> None:
     with pytest.raises(ValueError, match="max_concurrency"):
-        Sms123Gateway(None, "u", "k", max_concurrency=0)  # type: ignore[arg-type]
+        Sms123Gateway("u", "k", max_concurrency=0)
 
 
 async def test_long_message_bills_every_part(gateway: Sms123Gateway, sim: Sms123Simulator) -> None:

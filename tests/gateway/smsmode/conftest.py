@@ -9,14 +9,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from custom_components.texto.gateway.smsmode import SmsmodeGateway
 from tests.simulator.smsmode import SmsmodeSimulator
+from texto_gateway.smsmode import SmsmodeGateway
 
 TOKEN = "smsmode-test-token-0123456789abcdef"
 
 
 @pytest.fixture
-async def smsmode_sim(socket_enabled: None) -> AsyncIterator[SmsmodeSimulator]:
+async def smsmode_sim() -> AsyncIterator[SmsmodeSimulator]:
     sim = SmsmodeSimulator(access_token=TOKEN)
     await sim.start()
     yield sim
@@ -24,14 +24,14 @@ async def smsmode_sim(socket_enabled: None) -> AsyncIterator[SmsmodeSimulator]:
 
 
 @pytest.fixture
-async def http_session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
 
 
 @pytest.fixture
 def gateway(smsmode_sim: SmsmodeSimulator, http_session: aiohttp.ClientSession) -> SmsmodeGateway:
-    return SmsmodeGateway(http_session, TOKEN, base_url=smsmode_sim.base_url)
+    return SmsmodeGateway(TOKEN, session=http_session, base_url=smsmode_sim.base_url)
 
 
 @dataclass
@@ -46,7 +46,7 @@ class CallbackReceiver:
 
 
 @pytest.fixture
-async def receiver(socket_enabled: None) -> AsyncIterator[CallbackReceiver]:
+async def receiver() -> AsyncIterator[CallbackReceiver]:
     received = CallbackReceiver()
 
     async def handle(request: web.Request) -> web.Response:

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
-from custom_components.texto.gateway.base import PARIS
-from custom_components.texto.gateway.errors import (
+from tests.simulator.smsmode import SmsmodeSimulator
+from texto_gateway.base import PARIS
+from texto_gateway.errors import (
     AuthenticationError,
     InvalidRequestError,
     NotFoundError,
@@ -17,14 +18,14 @@ from custom_components.texto.gateway.errors import (
     UnexpectedResponseError,
     ValidationError,
 )
-from custom_components.texto.gateway.models import (
+from texto_gateway.models import (
     BalanceUnit,
     DeliveryStatus,
     Provider,
     SendRequest,
     SendResult,
 )
-from custom_components.texto.gateway.smsmode import (
+from texto_gateway.smsmode import (
     CREDIT_PATH,
     DELETE_PATH,
     REPLIES_PATH,
@@ -32,7 +33,6 @@ from custom_components.texto.gateway.smsmode import (
     STATUS_PATH,
     SmsmodeGateway,
 )
-from tests.simulator.smsmode import SmsmodeSimulator
 
 from .conftest import TOKEN
 
@@ -45,7 +45,7 @@ async def send(gateway: SmsmodeGateway, *numbers: str, **changes: object) -> Sen
 
 
 def bad_gateway(sim: SmsmodeSimulator, session: aiohttp.ClientSession) -> SmsmodeGateway:
-    return SmsmodeGateway(session, "wrong-token", base_url=sim.base_url)
+    return SmsmodeGateway("wrong-token", session=session, base_url=sim.base_url)
 
 
 # --- credit.do ---------------------------------------------------------------------------
@@ -338,7 +338,7 @@ async def test_replies_by_dates(gateway: SmsmodeGateway, smsmode_sim: SmsmodeSim
     await smsmode_sim.inject_reply("0612345678", "Oui")
     now = datetime.now(UTC)
 
-    inside = await gateway.fetch_replies(start_date=now - timedelta(hours=1))
+    inside = await gateway.fetch_replies(since=now - timedelta(hours=1))
     assert [r.text for r in inside] == ["Oui"]
     query = smsmode_sim.requests_to(REPLIES_PATH)[-1].query
     assert set(query) == {"accessToken", "startDate", "endDate"}
@@ -346,7 +346,7 @@ async def test_replies_by_dates(gateway: SmsmodeGateway, smsmode_sim: SmsmodeSim
     assert query["startDate"] == expected_start
 
     before = await gateway.fetch_replies(
-        start_date=now - timedelta(days=2), end_date=now - timedelta(days=1)
+        since=now - timedelta(days=2), until=now - timedelta(days=1)
     )
     assert before == []
 
@@ -354,10 +354,10 @@ async def test_replies_by_dates(gateway: SmsmodeGateway, smsmode_sim: SmsmodeSim
 @pytest.mark.parametrize(
     ("start", "end", "field"),
     [
-        (None, datetime(2030, 1, 1, tzinfo=UTC), "start_date"),
-        (datetime(2030, 1, 1), None, "start_date"),
-        (datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2), "end_date"),
-        (datetime(2030, 1, 2, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC), "end_date"),
+        (None, datetime(2030, 1, 1, tzinfo=UTC), "since"),
+        (datetime(2030, 1, 1), None, "since"),
+        (datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2), "until"),
+        (datetime(2030, 1, 2, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC), "until"),
     ],
 )
 async def test_reply_dates_are_checked(
@@ -368,7 +368,7 @@ async def test_reply_dates_are_checked(
     field: str,
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        await gateway.fetch_replies(start_date=start, end_date=end)
+        await gateway.fetch_replies(since=start, until=end)
     assert caught.value.field == field
     assert smsmode_sim.requests == []
 

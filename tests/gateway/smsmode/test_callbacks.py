@@ -8,17 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.texto.gateway.base import PARIS
-from custom_components.texto.gateway.errors import CallbackError
-from custom_components.texto.gateway.models import (
+from tests.simulator.smsmode import SmsmodeSimulator
+from texto_gateway.base import PARIS
+from texto_gateway.errors import CallbackError
+from texto_gateway.models import (
     DeliveryReport,
     DeliveryStatus,
     InboundMessage,
     Provider,
     SendRequest,
 )
-from custom_components.texto.gateway.smsmode import SmsmodeGateway
-from tests.simulator.smsmode import SmsmodeSimulator
+from texto_gateway.smsmode import SmsmodeGateway
 
 from .conftest import CallbackReceiver
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from custom_components.texto.gateway.errors import (
+from tests.simulator.smsmode import SmsmodeSimulator
+from texto_gateway.errors import (
     GatewayError,
     Outcome,
     OutcomeUnknownError,
     TemporarilyUnavailableError,
     UnexpectedResponseError,
 )
-from custom_components.texto.gateway.models import SendRequest
-from custom_components.texto.gateway.smsmode import SEND_PATH, SmsmodeGateway
-from tests.simulator.smsmode import SmsmodeSimulator
+from texto_gateway.models import SendRequest
+from texto_gateway.smsmode import SEND_PATH, SmsmodeGateway
 
 from .conftest import TOKEN
 
@@ -75,7 +75,9 @@ async def test_dropped_answer_after_accepting(
 async def test_slow_answer_after_accepting(
     smsmode_sim: SmsmodeSimulator, http_session: aiohttp.ClientSession
 ) -> None:
-    gateway = SmsmodeGateway(http_session, TOKEN, base_url=smsmode_sim.base_url, total_timeout=0.3)
+    gateway = SmsmodeGateway(
+        TOKEN, session=http_session, base_url=smsmode_sim.base_url, total_timeout=0.3
+    )
     smsmode_sim.fail_next("slow_after_accept", path=SEND_PATH, delay=1.0)
     with pytest.raises(OutcomeUnknownError) as caught:
         await gateway.send(REQUEST)
@@ -115,7 +117,7 @@ async def test_gateway_errors_name_no_secret(
     smsmode_sim: SmsmodeSimulator, http_session: aiohttp.ClientSession
 ) -> None:
     errors: list[GatewayError] = []
-    gateway = SmsmodeGateway(http_session, TOKEN, base_url=smsmode_sim.base_url)
+    gateway = SmsmodeGateway(TOKEN, session=http_session, base_url=smsmode_sim.base_url)
     for code in (31, 32, 33, 35, 50, 77):
         smsmode_sim.answer_next(code, SEND_PATH)
         with pytest.raises(GatewayError) as caught:

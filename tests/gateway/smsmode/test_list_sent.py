@@ -10,21 +10,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.texto.gateway.base import PARIS
-from custom_components.texto.gateway.errors import (
+from tests.simulator.smsmode import SmsmodeSimulator
+from texto_gateway.base import PARIS
+from texto_gateway.errors import (
     AuthenticationError,
     InvalidRequestError,
     TemporarilyUnavailableError,
     UnexpectedResponseError,
     ValidationError,
 )
-from custom_components.texto.gateway.models import SendRequest
-from custom_components.texto.gateway.smsmode import (
+from texto_gateway.models import SendRequest
+from texto_gateway.smsmode import (
     LIST_PATH,
     SmsmodeGateway,
     parse_sent_list,
 )
-from tests.simulator.smsmode import SmsmodeSimulator
 
 from .conftest import TOKEN
 from .test_parsers import DOCUMENTED, keep
@@ -123,7 +123,7 @@ async def test_error_codes(
 async def test_wrong_token(
     smsmode_sim: SmsmodeSimulator, http_session: aiohttp.ClientSession
 ) -> None:
-    gateway = SmsmodeGateway(http_session, "wrong-token", base_url=smsmode_sim.base_url)
+    gateway = SmsmodeGateway("wrong-token", session=http_session, base_url=smsmode_sim.base_url)
     with pytest.raises(AuthenticationError):
         await gateway.list_sent()
 

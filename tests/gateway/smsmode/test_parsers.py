@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.texto.gateway.base import PARIS
-from custom_components.texto.gateway.errors import (
+from texto_gateway.base import PARIS
+from texto_gateway.errors import (
     AuthenticationError,
     CreditError,
     GatewayError,
@@ -20,8 +20,8 @@ from custom_components.texto.gateway.errors import (
     TemporarilyUnavailableError,
     UnexpectedResponseError,
 )
-from custom_components.texto.gateway.models import DeliveryStatus
-from custom_components.texto.gateway.smsmode import (
+from texto_gateway.models import DeliveryStatus
+from texto_gateway.smsmode import (
     SMSMODE_STANDARD_CHARSET,
     delivery_status,
     parse_balance,
@@ -161,7 +161,7 @@ def test_status_mapping_helpers() -> None:
 
 
 def test_standard_charset_is_the_gsm7_part_of_the_table() -> None:
-    from custom_components.texto.gateway.encoding import GSM7_CHARSET
+    from texto_gateway.encoding import GSM7_CHARSET
 
     assert SMSMODE_STANDARD_CHARSET <= GSM7_CHARSET
     assert {"é", "è", "à", "ù", "€", "£", "ü", "'", '"', "\n"} <= SMSMODE_STANDARD_CHARSET

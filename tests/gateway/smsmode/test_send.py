@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
-from custom_components.texto.gateway.errors import (
+from tests.simulator.smsmode import SmsmodeSimulator
+from texto_gateway.errors import (
     AuthenticationError,
     CreditError,
     EncodingNotAllowedError,
@@ -23,21 +24,20 @@ from custom_components.texto.gateway.errors import (
     UnsupportedFeatureError,
     ValidationError,
 )
-from custom_components.texto.gateway.models import (
+from texto_gateway.models import (
     Encoding,
-    Provider,
+    Route,
     SendRequest,
     SendStatus,
     StopMention,
     TextPolicy,
 )
-from custom_components.texto.gateway.smsmode import (
+from texto_gateway.smsmode import (
     MAX_RECIPIENTS,
     SEND_PATH,
     VOICE_PATH,
     SmsmodeGateway,
 )
-from tests.simulator.smsmode import SmsmodeSimulator
 
 from .conftest import TOKEN, CallbackReceiver
 
@@ -62,7 +62,7 @@ async def test_french_text_arrives_intact_in_iso_8859_15(
     text = "Café livré : é è à ù € £ ok"
     result = await gateway.send(SendRequest(recipients=(NUMBER,), text=text))
 
-    assert result.provider is Provider.SMSMODE
+    assert result.route is Route.SMSMODE
     assert result.status is SendStatus.SENT
     assert result.recipients == (E164,)
     assert result.invalid_recipients == ()
@@ -500,7 +500,7 @@ async def test_internal_error_leaves_the_outcome_unknown(
 async def test_wrong_token_is_an_authentication_error(
     smsmode_sim: SmsmodeSimulator, http_session: aiohttp.ClientSession
 ) -> None:
-    gateway = SmsmodeGateway(http_session, "not-the-token", base_url=smsmode_sim.base_url)
+    gateway = SmsmodeGateway("not-the-token", session=http_session, base_url=smsmode_sim.base_url)
     with pytest.raises(AuthenticationError) as caught:
         await gateway.send(SendRequest(recipients=(NUMBER,), text="Hello"))
     assert caught.value.code == "32"
@@ -533,7 +533,7 @@ async def test_temporarily_unavailable_is_retryable(
 
 async def test_empty_access_token_is_refused(http_session: aiohttp.ClientSession) -> None:
     with pytest.raises(ValidationError) as caught:
-        SmsmodeGateway(http_session, "  ")
+        SmsmodeGateway("  ", session=http_session)
     assert caught.value.field == "access_token"
 
 

@@ -138,7 +138,7 @@ async def test_auto_delivery_for_the_demo(
 
 
 async def test_stopping_cancels_pending_auto_deliveries(
-    socket_enabled: None, http_session: aiohttp.ClientSession
+    http_session: aiohttp.ClientSession,
 ) -> None:
     sim = SmsmodeSimulator(access_token=TOKEN, auto_deliver_after=60)
     await sim.start()

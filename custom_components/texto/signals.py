@@ -1,0 +1,62 @@
+"""Home Assistant dispatcher signals of an account, typed, and the event data they carry.
+
+Formatted with the entry id: each account has its own. ``SIGNAL_SENDS_CHANGED`` comes at
+most once per event-loop turn (see ``TextoAccount.async_sends_changed``).
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from homeassistant.util.signal_type import SignalTypeFormat
+
+
+class DeliveryReportData(TypedDict):
+    """The data of a ``texto_delivery_report`` event."""
+
+    entry_id: str
+    provider: str
+    #: the send's ``message_id`` (the one the send action returned)
+    message_id: str | None
+    recipient: str | None
+    status: str
+    provider_status: str
+    detail: str | None
+    reported_at: str | None
+    #: the send's reference, if it had one
+    reference: str | None
+    #: the recipient's device when the number is a recipient's, else the account's
+    device_id: str | None
+
+
+class SmsReceivedData(TypedDict):
+    """The data of a ``texto_sms_received`` event."""
+
+    entry_id: str
+    provider: str
+    sender: str
+    #: the recipient subentry whose number sent it, else None
+    sender_name: str | None
+    #: that recipient's notify entity, else None
+    sender_entity_id: str | None
+    recipient: str | None
+    text: str
+    received_at: str
+    message_id: str
+    in_reply_to: str | None
+    #: in_reply_to is a Texto send to that very number, or the gateway's API confirmed it
+    verified: bool
+    #: when the send it answers left (ISO 8601), when Texto knows that send
+    in_reply_to_sent_at: str | None
+    #: the recipient's device when the sender is a recipient, else the account's
+    device_id: str | None
+
+
+#: the account's sends changed: outbox, last send, parts sent
+SIGNAL_SENDS_CHANGED: SignalTypeFormat[()] = SignalTypeFormat("texto_{}_sends_changed")
+#: a new delivery report (after its bus event)
+SIGNAL_DELIVERY_REPORT: SignalTypeFormat[DeliveryReportData] = SignalTypeFormat(
+    "texto_{}_delivery_report"
+)
+#: a new reply (after its bus event)
+SIGNAL_SMS_RECEIVED: SignalTypeFormat[SmsReceivedData] = SignalTypeFormat("texto_{}_sms_received")
