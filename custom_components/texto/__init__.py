@@ -23,6 +23,8 @@ from .const import (
     CONF_RECEIVE_MODE,
     CONF_WEBHOOK_ID,
     DOMAIN,
+    RECEIVE_BOTH,
+    RECEIVE_WEBHOOK,
     SUBENTRY_TYPE_RECIPIENT,
 )
 from .coordinator import BalanceCoordinator
@@ -117,7 +119,23 @@ async def async_migrate_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> b
         )
     if entry.minor_version < 3:
         _migrate_to_1_3(hass, entry)
+    if entry.minor_version < 4:
+        _migrate_to_1_4(hass, entry)
     return True
+
+
+def _migrate_to_1_4(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+    """1.4: smsmode receives by webhook *and* polling where it received by webhook alone.
+
+    Home Assistant's security filter refuses smsmode's GET callback for a reply holding a
+    line break (and a few other texts) before Texto sees it: polling recovers those. The
+    old default cannot be told from a choice, so every smsmode webhook account moves.
+    """
+    options = dict(entry.options)
+    provider = PROVIDERS[Provider(entry.data[CONF_PROVIDER])]
+    if provider.poll_alongside_webhook and options.get(CONF_RECEIVE_MODE) == RECEIVE_WEBHOOK:
+        options[CONF_RECEIVE_MODE] = RECEIVE_BOTH
+    hass.config_entries.async_update_entry(entry, options=options, minor_version=4)
 
 
 def _migrate_to_1_3(hass: HomeAssistant, entry: TextoConfigEntry) -> None:

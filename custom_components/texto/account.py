@@ -22,7 +22,7 @@ from .delivery import async_attempt, async_verify, request_of
 from .errors import gateway_error, raise_translated, validation_error
 from .gateway.base import Gateway
 from .gateway.errors import GatewayError
-from .gateway.models import Estimate, SendRequest, SendResult
+from .gateway.models import Estimate, Route, SendRequest, SendResult
 from .inbox import Inbox
 from .last_status import LastSend, LastStatus
 from .outbox import LOST_STATES, Attempt, Outbox, OutboxItem, status_of
@@ -66,6 +66,8 @@ class TextoAccount:
             mail2sms,
             sent_log=self.sent_log,
             persist=self.outbox.async_persist,
+            # late-bound: the webhook sets ``callback_url`` once it is registered
+            callback_url=lambda: self.callback_url(),  # noqa: PLW0108
         )
         #: the URL gateways can call back, set by the webhook when it is registered
         self.callback_url: Callable[[], str | None] = lambda: None
@@ -129,7 +131,7 @@ class TextoAccount:
 
     def build_request(self, recipients: list[str], message: str, **fields: Any) -> SendRequest:
         """A request from an action's fields (``requests.build_request``), this account's way."""
-        return build_request(self.entry.options, self.callback_url(), recipients, message, **fields)
+        return build_request(self.entry.options, recipients, message, **fields)
 
     async def async_send(self, request: SendRequest, *, wait: bool = True) -> SendOutcome:
         """Put ``request`` in the outbox; with ``wait``, return once it is final or queued.
@@ -212,9 +214,14 @@ class TextoAccount:
             # billed to the fallback account; the hold was this account's
             self.spending.release(settled)
             carrier.spending.record(result.billed_parts, held=0)
-        await carrier.sent_log.async_record(result, replies_allowed=item.request.replies_allowed)
+        capabilities = carrier.client_of(result.route).capabilities
+        # AllMySMS takes replies to any send; smsmode only to its "replies allowed" class
+        takes_replies = capabilities.replies and (
+            item.request.replies_allowed or not capabilities.replies_on_request
+        )
+        await carrier.sent_log.async_record(result, replies_allowed=takes_replies)
         if status_of(result) is SendState.SCHEDULED:
-            await carrier.scheduled.async_add(result)
+            await carrier.scheduled.async_add(result, keep_text=capabilities.cancel_needs_text)
         # the balance follows, but the sender is not kept waiting for it
         self.entry.async_create_task(
             self.hass, carrier.coordinator.async_request_refresh(), f"{DOMAIN} balance refresh"
@@ -234,6 +241,12 @@ class TextoAccount:
         if not self.last_status.async_item_changed(item):
             self.async_sends_changed()
 
+    def client_of(self, route: Route) -> Gateway:
+        """The account's client of ``route`` (its API unless it is Mail2SMS)."""
+        if self.mail2sms is not None and route is self.mail2sms.route:
+            return self.mail2sms
+        return self.gateway
+
     def device_id_of(self, number: str | None) -> str | None:
         """The device an event about ``number`` belongs to: its recipient's, else the account's."""
         return self.inbox.device_id_of(number)
@@ -252,10 +265,8 @@ class TextoAccount:
         sent = self.scheduled.get(message_id)
         if sent is None:
             raise validation_error("scheduled_message_not_found")
-        routes = (client for client in (self.gateway, self.mail2sms) if client is not None)
-        gateway = next((client for client in routes if client.route is sent.route), self.gateway)
         try:
-            await gateway.cancel(sent)
+            await self.client_of(sent.route).cancel(sent)
         except GatewayError as err:
             raise_translated(err)
         await self.scheduled.async_remove(message_id)

@@ -126,7 +126,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a gateway account."""
 
     VERSION = 1
-    MINOR_VERSION = 3
+    MINOR_VERSION = 4
 
     @staticmethod
     @callback

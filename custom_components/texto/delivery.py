@@ -64,6 +64,22 @@ class AccountRoute:
     sent_log: SentLog
     #: start the reauthentication of that account (its credentials were refused)
     start_reauth: Callable[[], None]
+    #: the webhook URL of that account, as it is now (None: reports and replies not wanted)
+    callback_url: str | None = None
+
+    def with_callbacks(self, request: SendRequest) -> SendRequest:
+        """``request`` as it leaves by this route: with the account's webhook URL.
+
+        Attached at each attempt, never stored: the receive mode or the URL may have
+        changed since the send was queued. A voice call sends no delivery report (smsmode
+        refuses a report URL with one); the reply URL goes only with reply-allowed sends.
+        """
+        url = self.callback_url
+        return replace(
+            request,
+            delivery_report_url=None if request.voice else url,
+            reply_url=url if request.replies_allowed else None,
+        )
 
 
 class Routes(Protocol):
@@ -128,7 +144,7 @@ async def _async_send(route: AccountRoute, item: OutboxItem) -> Attempt:
     """Send the item's remaining request by ``route``; a failure raises."""
     # recorded before the request leaves: a restart then verifies the right gateway
     item.route = route.name
-    result = await route.gateway.send(request_of(item))
+    result = await route.gateway.send(route.with_callbacks(request_of(item)))
     return Attempt(AttemptOutcome.SENT, result=result, route=route.name)
 
 

@@ -69,4 +69,6 @@ async def async_get_config_entry_diagnostics(
         "scheduled_sends": len(account.scheduled),
         # counts only: the items hold numbers and texts
         "outbox": {"waiting": account.outbox.waiting, "by_status": account.outbox.counts()},
+        # keys of reports and replies forgotten because their room was full (a flood)
+        "inbox_dropped_keys": account.inbox.dropped_keys,
     }

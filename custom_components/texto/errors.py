@@ -75,6 +75,9 @@ def sender_error(err: InvalidSenderError) -> tuple[str, dict[str, str]]:
     return "sender_first_letter", {}
 
 
+#: offending characters an encoding error names at most
+MAX_CHARACTERS_SHOWN = 3
+
 #: the features an action asks for that have a message of their own when a gateway lacks them
 NAMED_FEATURES = frozenset({"flash", "voice", "send_at", "replies", "cancel"})
 
@@ -100,7 +103,9 @@ def _validation(err: ValidationError, request: SendRequest | None) -> ServiceVal
             "message_too_long", parts=err.parts, max_parts=err.max_parts, units=err.units
         )
     if isinstance(err, EncodingNotAllowedError):
-        characters = " ".join(err.characters)
+        # three are enough to find them; a whole CJK text would make an unreadable error
+        shown = err.characters[:MAX_CHARACTERS_SHOWN]
+        characters = " ".join(shown) + (" …" if len(err.characters) > len(shown) else "")
         if request is not None and request.replies_allowed:
             # smsmode's reply-allowed class carries no Unicode, whatever the text policy
             return validation_error("replies_need_gsm7", characters=characters)

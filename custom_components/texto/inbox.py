@@ -1,8 +1,20 @@
 """Where delivery reports and replies arrive, whatever brought them (webhook or polling).
 
-Each item becomes one bus event and one event-entity update, once: the keys of the items
+Everything passes the library's gate first (``gate.screen``): a sender that is not a phone
+number or a short code, an id that is not an id, refuse the item; texts are capped. Then
+each item becomes one bus event and one event-entity update, once: the keys of the items
 seen are kept in a private store, so nothing fires twice across polls, across restarts, nor
 when the same item comes both by webhook and by polling.
+
+Trust. A delivery report about a message Texto did not send (or no longer remembers, see
+``sent_log.KEEP``) fires nothing: anyone holding the webhook URL could forge one. A reply
+is ``verified`` when the gateway's own API gave it (polling), or when it answers a send
+Texto made to that very number, which could take replies, less than 24 hours before.
+
+Dedup under a flood. Keys of items tied to a known send and keys of the others are kept
+apart, each room bounded: forged callbacks fill the second room only, so they cannot push
+a genuine reply's key out and make a replay fire again. What a full room forgets is counted
+(``dropped_keys``, in diagnostics).
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ from .const import (
     EVENT_SMS_RECEIVED,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from .gateway.gate import screen
 from .gateway.models import DeliveryReport, InboundMessage
 from .sent_log import SentLog, SentMessage
 from .signals import (
@@ -42,8 +55,12 @@ _LOGGER = logging.getLogger(__name__)
 
 #: keys are forgotten after this long (smsmode lists reports of the last 30 days) ...
 KEEP: Final = timedelta(days=30)
-#: ... or when more recent ones push them out
+#: ... or when more recent ones push them out: keys of items tied to a Texto send ...
 MAX_KEYS: Final = 5000
+#: ... and keys of the others (replies from strangers), which anyone can forge
+MAX_UNTIED_KEYS: Final = 1000
+#: a reply later than this after the send it answers is not verified
+REPLY_WINDOW: Final = timedelta(hours=24)
 #: the id the library gives a reply the gateway gave none (AllMySMS): not a stable key
 _LOCAL_ID_PREFIX: Final = "local-"
 
@@ -62,19 +79,24 @@ class Inbox:
         hass: HomeAssistant,
         entry: ConfigEntry[Any],
         sent_log: SentLog,
-        store: Store[dict[str, float]],
+        store: Store[dict[str, dict[str, float]]],
     ) -> None:
         self.hass = hass
         self.entry = entry
         self._sent_log = sent_log
         self._store = store
-        #: key -> when it was seen (seconds since the epoch), oldest first
+        #: key -> when it was seen (seconds since the epoch), oldest first: items tied to
+        #: a Texto send, and the others
         self._seen: dict[str, float] = {}
+        self._seen_untied: dict[str, float] = {}
+        #: keys forgotten because their room was full (diagnostics)
+        self.dropped_keys = 0
 
     async def async_load(self) -> None:
         """Read the keys already seen (so nothing fires twice across restarts)."""
         stored = await self._store.async_load() or {}
-        self._seen = dict(sorted(stored.items(), key=lambda item: item[1]))
+        self._seen = _by_age(stored.get("tied", {}))
+        self._seen_untied = _by_age(stored.get("untied", {}))
         self._forget_old()
 
     async def async_flush(self) -> None:
@@ -89,8 +111,10 @@ class Inbox:
         """Handle one report or reply; return True when it was new (events fired).
 
         ``confirmed_by_gateway``: the item came from the gateway's own polling API (a reply
-        read back that way is ``verified``).
+        read back that way is ``verified``). Raise ``CallbackError`` for an item the gate
+        refuses (nothing fires).
         """
+        item = screen(item)
         # No await below: two deliveries of one item cannot both pass the check.
         if isinstance(item, DeliveryReport):
             return self._receive_report(item)
@@ -98,7 +122,12 @@ class Inbox:
 
     @callback
     def _receive_report(self, report: DeliveryReport) -> bool:
-        data = self._report_data(report)
+        sent = self._send_of_report(report)
+        if sent is None:
+            # anyone holding the URL can forge a report: only Texto's own sends are reported
+            _LOGGER.debug("%s report about a message Texto did not send: ignored", report.provider)
+            return False
+        data = self._report_data(report, sent)
         # the gateway's own code is in the key: smsmode reports 13, then 11, for one number
         key = _key(
             "report",
@@ -108,7 +137,7 @@ class Inbox:
             data["status"],
             report.provider_status.strip(),
         )
-        if not self._record(key):
+        if not self._record(key, tied=True):
             _LOGGER.debug(
                 "%s report for message %s already seen", data["provider"], data["message_id"]
             )
@@ -119,40 +148,40 @@ class Inbox:
 
     @callback
     def _receive_reply(self, reply: InboundMessage, *, confirmed_by_gateway: bool) -> bool:
+        answered, answers_sender = self._answered_send(reply)
         if reply.message_id and not reply.message_id.startswith(_LOCAL_ID_PREFIX):
             key = _key("reply", str(reply.provider), reply.message_id)
         else:
             received = reply.received_at.isoformat() if reply.received_at else None
             text_digest = hashlib.sha256(reply.text.encode()).hexdigest()
             key = _key("reply", str(reply.provider), reply.sender, received, text_digest)
-        if not self._record(key):
+        if not self._record(key, tied=answers_sender or confirmed_by_gateway):
             _LOGGER.debug("%s reply %s already seen", reply.provider, reply.message_id)
             return False
-        data = self._reply_data(reply, confirmed_by_gateway=confirmed_by_gateway)
+        data = self._reply_data(reply, answered, verified=confirmed_by_gateway or answers_sender)
         self.hass.bus.async_fire(EVENT_SMS_RECEIVED, dict(data))
         async_dispatcher_send(self.hass, SIGNAL_SMS_RECEIVED.format(self.entry.entry_id), data)
         return True
 
     # --- what the events say ---------------------------------------------------------------
 
-    def _report_data(self, report: DeliveryReport) -> DeliveryReportData:
+    def _report_data(self, report: DeliveryReport, sent: SentMessage) -> DeliveryReportData:
         """The event data, the report tied back to the send it is about."""
-        sent = self._send_of_report(report)
         recipient = report.recipient
-        if recipient is None and sent is not None and report.recipient_message_id:
+        if recipient is None and report.recipient_message_id:
             # 123-SMS may leave out the number: the per-recipient reference names it
             recipient = _number_with_id(sent, report.recipient_message_id)
         message_id = report.message_id or report.recipient_message_id
         return DeliveryReportData(
             entry_id=self.entry.entry_id,
             provider=str(report.provider),
-            message_id=sent.message_id if sent is not None else message_id,
+            message_id=sent.message_id or message_id,
             recipient=recipient,
             status=str(report.status),
             provider_status=report.provider_status,
             detail=report.detail,
             reported_at=report.reported_at.isoformat() if report.reported_at else None,
-            reference=sent.reference if sent is not None else report.reference,
+            reference=sent.reference,
             device_id=self.device_id_of(recipient),
         )
 
@@ -165,9 +194,10 @@ class Inbox:
             sent = self._sent_log.get(report.message_id)
         return sent
 
-    def _reply_data(self, reply: InboundMessage, *, confirmed_by_gateway: bool) -> SmsReceivedData:
+    def _reply_data(
+        self, reply: InboundMessage, answered: SentMessage | None, *, verified: bool
+    ) -> SmsReceivedData:
         subentry = self._recipient(reply.sender)
-        answered, answers_sender = self._answered_send(reply)
         received_at = reply.received_at or dt_util.now()
         name = None if subentry is None else subentry.data.get(CONF_NAME) or subentry.title
         return SmsReceivedData(
@@ -181,7 +211,7 @@ class Inbox:
             received_at=received_at.isoformat(),
             message_id=reply.message_id,
             in_reply_to=answered.message_id if answered is not None else reply.in_reply_to or None,
-            verified=confirmed_by_gateway or answers_sender,
+            verified=verified,
             in_reply_to_sent_at=answered.sent_at.isoformat() if answered is not None else None,
             device_id=self.device_id_of(reply.sender),
         )
@@ -218,43 +248,59 @@ class Inbox:
         return None if account is None else account.id
 
     def _answered_send(self, reply: InboundMessage) -> tuple[SentMessage | None, bool]:
-        """The Texto send the reply answers, and whether it went to the sender.
+        """The Texto send the reply answers, and whether that send vouches for it.
 
         Anyone holding the webhook URL can claim any ``in_reply_to``: only a send Texto
-        made to that very number vouches for the reply.
+        made to that very number, that could take replies, less than ``REPLY_WINDOW``
+        ago (by Texto's clock: the callback's own date is the sender's word) vouches.
         """
         claimed = reply.in_reply_to
         if not claimed:
             return None, False
         sent = self._sent_log.get(claimed)
         if sent is not None:
-            return sent, reply.sender in sent.recipients
-        sent = self._sent_log.by_recipient_id(claimed)
-        if sent is not None:
-            return sent, sent.recipient_ids.get(reply.sender) == claimed
-        return None, False
+            to_sender = reply.sender in sent.recipients
+        else:
+            sent = self._sent_log.by_recipient_id(claimed)
+            if sent is None:
+                return None, False
+            to_sender = sent.recipient_ids.get(reply.sender) == claimed
+        recent = dt_util.utcnow() - sent.sent_at <= REPLY_WINDOW
+        return sent, to_sender and sent.replies_allowed and recent
 
     # --- the keys seen -----------------------------------------------------------------------
 
     @callback
-    def _record(self, key: str) -> bool:
-        """Remember ``key``; False when it was already known."""
-        if key in self._seen:
+    def _record(self, key: str, *, tied: bool) -> bool:
+        """Remember ``key`` in its room; False when it was already known in either."""
+        if key in self._seen or key in self._seen_untied:
             return False
-        self._seen[key] = dt_util.utcnow().timestamp()
-        while len(self._seen) > MAX_KEYS:
-            del self._seen[next(iter(self._seen))]
+        room, limit = (self._seen, MAX_KEYS) if tied else (self._seen_untied, MAX_UNTIED_KEYS)
+        room[key] = dt_util.utcnow().timestamp()
+        while len(room) > limit:
+            del room[next(iter(room))]
+            self.dropped_keys += 1
         self._store.async_delay_save(self._dump, SAVE_DELAY)
         return True
 
     def _forget_old(self) -> None:
         oldest = dt_util.utcnow().timestamp() - KEEP.total_seconds()
-        recent = [(key, seen) for key, seen in self._seen.items() if seen >= oldest]
-        self._seen = dict(recent[-MAX_KEYS:])
+        self._seen = _recent(self._seen, oldest, MAX_KEYS)
+        self._seen_untied = _recent(self._seen_untied, oldest, MAX_UNTIED_KEYS)
 
-    def _dump(self) -> dict[str, float]:
+    def _dump(self) -> dict[str, dict[str, float]]:
         self._forget_old()
-        return dict(self._seen)
+        return {"tied": dict(self._seen), "untied": dict(self._seen_untied)}
+
+
+def _by_age(stored: dict[str, float]) -> dict[str, float]:
+    """Stored keys, oldest first."""
+    return dict(sorted(stored.items(), key=lambda item: item[1]))
+
+
+def _recent(room: dict[str, float], oldest: float, limit: int) -> dict[str, float]:
+    recent = [(key, seen) for key, seen in room.items() if seen >= oldest]
+    return dict(recent[-limit:])
 
 
 def _number_with_id(sent: SentMessage, recipient_message_id: str) -> str | None:

@@ -90,7 +90,7 @@ class RecipientNotifyEntity(TextoEntity, NotifyEntity):
         """The ``texto.send_message`` action: an SMS with Texto's options, and its result.
 
         ``options`` are the action's optional fields (sender, send_at, max_parts,
-        text_policy, reference, flash, voice), already validated by its schema; ``wait``
+        text_policy, reference, flash, voice), checked by ``build_request``; ``wait``
         says whether to wait for the outcome (see the action).
         """
         request = self.account.build_request([self.phone_number], message, **options)

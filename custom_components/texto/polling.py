@@ -29,7 +29,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, RECEIVE_BOTH, RECEIVE_POLLING
 from .entry import TextoConfigEntry
-from .gateway.errors import AuthenticationError, GatewayError, NotFoundError
+from .gateway.errors import AuthenticationError, CallbackError, GatewayError, NotFoundError
 from .gateway.models import DeliveryReport, InboundMessage
 from .last_status import FINAL_STATUSES
 from .sent_log import SentMessage
@@ -295,9 +295,16 @@ class Poller:
             return await self.account.inbox.async_receive(
                 item, confirmed_by_gateway=confirmed_by_gateway
             )
-        except Exception:  # one item the inbox chokes on must not lose the others
-            _LOGGER.error("Texto could not handle a polled %s", type(item).__name__)
-            _LOGGER.debug("The inbox failed on a polled item", exc_info=True)
+        except CallbackError as err:  # the gate refused what the gateway listed
+            _LOGGER.debug("%s listed an item Texto refused: %s", self.entry.title, err)
+            return False
+        except Exception as err:  # noqa: BLE001 - one item must not lose the others
+            # said without the traceback: it may quote what the gateway listed
+            _LOGGER.warning(
+                "Texto could not handle a polled %s (%s): please report it",
+                type(item).__name__,
+                type(err).__name__,
+            )
             return False
 
     def _failed(self, err: GatewayError) -> None:

@@ -1,10 +1,15 @@
-"""A gateway request from an action's fields, the account's options filling the gaps."""
+"""A gateway request from an action's fields, the account's options filling the gaps.
+
+The fields are checked here, not by the actions' schemas: a schema's error is Home
+Assistant's English ("value must be at most 10 for dictionary value"), these are Texto's
+translated ones, naming the field and what it accepts.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 from homeassistant.util import dt as dt_util
 
@@ -19,30 +24,38 @@ from .const import (
 from .errors import validation_error
 from .gateway.models import SendRequest, StopMention, TextPolicy
 
+#: the parts a send may be limited to (the gateways concatenate at most ten)
+MIN_PARTS: Final = 1
+MAX_PARTS: Final = 10
+#: characters of a caller's reference (smsmode's refClient and AllMySMS's cliMsgId fit)
+MAX_REFERENCE_CHARS: Final = 40
+#: how far ahead a send may be scheduled
+MAX_SCHEDULE_AHEAD: Final = timedelta(days=365)
+TEXT_POLICIES: Final = tuple(str(policy) for policy in TextPolicy)
+
 
 def build_request(
     options: Mapping[str, Any],
-    callback_url: str | None,
     recipients: list[str],
     message: str,
     *,
     sender: str | None = None,
-    send_at: datetime | None = None,
-    max_parts: int | None = None,
-    text_policy: str | None = None,
-    reference: str | None = None,
+    send_at: object = None,
+    max_parts: object = None,
+    text_policy: object = None,
+    reference: object = None,
     flash: bool = False,
     voice: bool = False,
 ) -> SendRequest:
     """The request the fields describe; raise a translated error for what cannot be sent.
 
-    ``callback_url`` is the webhook's URL, for gateways that take one with each send.
+    No webhook URL: delivery attaches the account's at each attempt (``with_callbacks``).
     """
-    if send_at is not None and send_at.tzinfo is None:
-        # a naive date is in Home Assistant's time zone
-        send_at = send_at.replace(tzinfo=dt_util.get_default_time_zone())
-    if send_at is not None and send_at <= dt_util.utcnow():
-        raise validation_error("send_at_in_past")
+    sender = sender.strip() if isinstance(sender, str) else None  # blank: no sender given
+    when = _send_at(send_at)
+    parts = _max_parts(max_parts)
+    policy = _text_policy(text_policy)
+    label = _reference(reference)
     replies_allowed = options.get(CONF_MESSAGE_CLASS) == MESSAGE_CLASS_REPLIES
     if replies_allowed and sender:
         raise validation_error("sender_with_replies")
@@ -51,14 +64,66 @@ def build_request(
         text=message,
         # the default sender never applies to messages that allow replies
         sender=sender or (None if replies_allowed else options.get(CONF_DEFAULT_SENDER)),
-        send_at=send_at,
-        text_policy=TextPolicy(text_policy or options.get(CONF_TEXT_POLICY, TextPolicy.AUTO)),
-        max_parts=max_parts if max_parts is not None else options.get(CONF_MAX_PARTS),
-        reference=reference,
+        send_at=when,
+        text_policy=policy or TextPolicy(options.get(CONF_TEXT_POLICY, TextPolicy.AUTO)),
+        max_parts=parts if parts is not None else options.get(CONF_MAX_PARTS),
+        reference=label,
         flash=flash,
         voice=voice,
         replies_allowed=replies_allowed,
         stop_mention=StopMention(options.get(CONF_STOP_MENTION, StopMention.ADD)),
-        delivery_report_url=callback_url,
-        reply_url=callback_url if replies_allowed else None,
     )
+
+
+def _send_at(value: object) -> datetime | None:
+    """A date in the future, within ``MAX_SCHEDULE_AHEAD`` (naive: Home Assistant's zone)."""
+    if value is None or value == "":
+        return None
+    when = value if isinstance(value, datetime) else None
+    if isinstance(value, str):
+        when = dt_util.parse_datetime(value.strip())
+    if when is None:
+        raise validation_error("invalid_send_at")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt_util.get_default_time_zone())
+    now = dt_util.utcnow()
+    if when <= now:
+        raise validation_error("send_at_in_past")
+    # a difference of aware dates: year 9999 is refused here, and never overflows later
+    if when - now > MAX_SCHEDULE_AHEAD:
+        raise validation_error("send_at_too_far", days=MAX_SCHEDULE_AHEAD.days)
+    return when
+
+
+def _max_parts(value: object) -> int | None:
+    """A whole number of parts in ``MIN_PARTS``..``MAX_PARTS`` (the UI gives a number)."""
+    if value is None or value == "":
+        return None
+    parts: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        parts = value
+    elif isinstance(value, float) and value.is_integer():
+        parts = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        parts = int(value.strip())
+    if parts is None or not MIN_PARTS <= parts <= MAX_PARTS:
+        raise validation_error("invalid_max_parts", min=MIN_PARTS, max=MAX_PARTS)
+    return parts
+
+
+def _text_policy(value: object) -> TextPolicy | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value.strip() not in TEXT_POLICIES:
+        raise validation_error("invalid_text_policy", policies=", ".join(TEXT_POLICIES))
+    return TextPolicy(value.strip())
+
+
+def _reference(value: object) -> str | None:
+    """The caller's label for a send: one printable line of at most ``MAX_REFERENCE_CHARS``."""
+    if value is None:
+        return None
+    label = str(value).strip() if isinstance(value, str | int) else None
+    if label is None or len(label) > MAX_REFERENCE_CHARS or not label.isprintable():
+        raise validation_error("invalid_reference", max=MAX_REFERENCE_CHARS)
+    return label or None

@@ -9,6 +9,7 @@ account unloaded, counts from the next attempt on.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -46,6 +47,7 @@ class AccountRoutes:
         *,
         sent_log: SentLog,
         persist: Callable[[], Awaitable[None]],
+        callback_url: Callable[[], str | None],
     ) -> None:
         self._hass = hass
         self._entry = entry
@@ -53,9 +55,10 @@ class AccountRoutes:
         self.mail2sms = mail2sms
         self._sent_log = sent_log
         self._persist = persist
+        self._callback_url = callback_url
 
     def _route(self, name: str, gateway: Gateway) -> AccountRoute:
-        return AccountRoute(name, gateway, self._sent_log, self._start_reauth)
+        return AccountRoute(name, gateway, self._sent_log, self._start_reauth, self._callback_url())
 
     def _start_reauth(self) -> None:
         self._entry.async_start_reauth(self._hass)
@@ -111,4 +114,5 @@ class AccountRoutes:
             return None
         other: RouteOwner = entry.runtime_data
         first = other.routes.primary()
-        return AccountRoute(entry_id, first.gateway, first.sent_log, first.start_reauth)
+        # its reports and replies go to that account's webhook: its log knows the send
+        return replace(first, name=entry_id)

@@ -1,11 +1,12 @@
 """Sends Texto scheduled, kept (privately) until their time so they can be cancelled.
 
-123-SMS cancels a scheduled send by repeating it with a marker, so the whole send is kept,
-not only its id.
+123-SMS cancels a scheduled send by repeating it with a marker, so its whole send is kept;
+for the other gateways the id is enough, and the text is not kept.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from homeassistant.helpers.storage import Store
@@ -40,8 +41,10 @@ class ScheduledSends:
         """The scheduled send with this id, if Texto made it and it is still to come."""
         return self._sends.get(message_id)
 
-    async def async_add(self, result: SendResult) -> None:
-        """Remember a scheduled send."""
+    async def async_add(self, result: SendResult, *, keep_text: bool) -> None:
+        """Remember a scheduled send; its text only with ``keep_text`` (its cancel needs it)."""
+        if not keep_text:
+            result = replace(result, message=replace(result.message, text=""))
         self._sends[result.message_id] = result
         await self._async_save()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import voluptuous as vol
@@ -32,18 +33,16 @@ from .const import (
 )
 from .entry import TextoConfigEntry
 from .errors import validation_error
-from .gateway.models import TextPolicy
 from .responses import estimate_response, send_response
-
-_TEXT_POLICIES = [str(policy) for policy in TextPolicy]
 
 #: the optional fields both send actions take
 SEND_OPTIONS: dict[vol.Marker, Any] = {
+    # values checked by requests.build_request, whose errors are translated
     vol.Optional(ATTR_SENDER): cv.string,
-    vol.Optional(ATTR_SEND_AT): cv.datetime,
-    vol.Optional(ATTR_MAX_PARTS): vol.All(vol.Coerce(int), vol.Range(min=1, max=10)),
-    vol.Optional(ATTR_TEXT_POLICY): vol.In(_TEXT_POLICIES),
-    vol.Optional(ATTR_REFERENCE): vol.All(cv.string, vol.Length(max=40)),
+    vol.Optional(ATTR_SEND_AT): vol.Any(None, str, datetime),
+    vol.Optional(ATTR_MAX_PARTS): vol.Any(None, int, float, str),
+    vol.Optional(ATTR_TEXT_POLICY): vol.Any(None, str),
+    vol.Optional(ATTR_REFERENCE): vol.Any(None, str, int),
     vol.Optional(ATTR_FLASH, default=False): cv.boolean,
     vol.Optional(ATTR_VOICE, default=False): cv.boolean,
     vol.Optional(ATTR_WAIT, default=True): cv.boolean,
@@ -67,7 +66,7 @@ ESTIMATE_SCHEMA = vol.Schema(
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Required(ATTR_MESSAGE): cv.string,
         vol.Optional(ATTR_RECIPIENTS): vol.All(cv.ensure_list, [cv.string]),
-        vol.Optional(ATTR_TEXT_POLICY): vol.In(_TEXT_POLICIES),
+        vol.Optional(ATTR_TEXT_POLICY): vol.Any(None, str),
     }
 )
 

@@ -92,6 +92,37 @@ def _sent_v1_to_v2(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return migrated
 
 
+def _outbox_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Requests keep no webhook URL: delivery attaches the current one at each attempt."""
+    items = []
+    for item in data.get("items", []):
+        request = dict(item.get("request") or {})
+        request.update(delivery_report_url=None, reply_url=None)
+        items.append({**item, "request": request})
+    return {**data, "items": items}
+
+
+def _sent_v2_to_v3(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``replies_allowed`` now says whether the send could take replies: any AllMySMS send."""
+    return [
+        {**sent, "replies_allowed": sent.get("replies_allowed") or sent.get("route") == "allmysms"}
+        for sent in data
+    ]
+
+
+def _seen_v1_to_v2(data: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Two rooms: keys tied to a Texto send, and the others (the old keys count as tied)."""
+    return {"tied": dict(data), "untied": {}}
+
+
+def _scheduled_v2_to_v3(data: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The text is kept only where cancelling repeats the send (123-SMS)."""
+    return {
+        message_id: result if result.get("route") == "sms123" else {**result, "text": ""}
+        for message_id, result in data.items()
+    }
+
+
 # --- the stores of an account ----------------------------------------------------------------
 
 
@@ -101,7 +132,7 @@ class AccountStores:
 
     outbox: TextoStore[dict[str, Any]]
     sent: TextoStore[list[dict[str, Any]]]
-    seen: TextoStore[dict[str, float]]
+    seen: TextoStore[dict[str, dict[str, float]]]
     scheduled: TextoStore[dict[str, dict[str, Any]]]
     state: AccountState
 
@@ -109,10 +140,14 @@ class AccountStores:
     def of(cls, hass: HomeAssistant, entry_id: str) -> AccountStores:
         """The stores of the entry ``entry_id``."""
         return cls(
-            outbox=TextoStore(hass, entry_id, "outbox", 2, {1: _outbox_v1_to_v2}),
-            sent=TextoStore(hass, entry_id, "sent", 2, {1: _sent_v1_to_v2}),
-            seen=TextoStore(hass, entry_id, "seen", 1),
-            scheduled=TextoStore(hass, entry_id, "scheduled", 2, {1: _scheduled_v1_to_v2}),
+            outbox=TextoStore(
+                hass, entry_id, "outbox", 3, {1: _outbox_v1_to_v2, 2: _outbox_v2_to_v3}
+            ),
+            sent=TextoStore(hass, entry_id, "sent", 3, {1: _sent_v1_to_v2, 2: _sent_v2_to_v3}),
+            seen=TextoStore(hass, entry_id, "seen", 2, {1: _seen_v1_to_v2}),
+            scheduled=TextoStore(
+                hass, entry_id, "scheduled", 3, {1: _scheduled_v1_to_v2, 2: _scheduled_v2_to_v3}
+            ),
             state=AccountState(hass, entry_id),
         )
 

@@ -66,12 +66,15 @@ def allmysms_entry(
 
 
 def smsmode_entry(
-    sim: SmsmodeSimulator, *, options: dict[str, Any] | None = None
+    sim: SmsmodeSimulator,
+    *,
+    options: dict[str, Any] | None = None,
+    minor_version: int = CURRENT_MINOR_VERSION,
 ) -> MockConfigEntry:
     """A smsmode account on the simulator, with Alice as recipient."""
     return MockConfigEntry(
         domain=DOMAIN,
-        minor_version=CURRENT_MINOR_VERSION,
+        minor_version=minor_version,
         title="smsmode",
         unique_id="smsmode:test",
         data={
@@ -90,7 +93,7 @@ def sms123_entry(sim: Sms123Simulator, *, options: dict[str, Any] | None = None)
     return MockConfigEntry(
         domain=DOMAIN,
         minor_version=CURRENT_MINOR_VERSION,
-        title=f"123-SMS ({sim.user})",
+        title="123-SMS",
         unique_id=f"sms123:{sim.user}",
         data={
             CONF_PROVIDER: "sms123",

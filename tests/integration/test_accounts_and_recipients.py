@@ -29,7 +29,7 @@ from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
 from tests.simulator.smsmode import SmsmodeSimulator
 
-from .common import ALICE, allmysms_entry, send_sms, set_up
+from .common import ALICE, allmysms_entry, send_sms, set_up, smsmode_entry
 
 pytestmark = pytest.mark.usefixtures("check_flow_translations")
 
@@ -118,7 +118,7 @@ async def test_migration_renames_login_titles_and_recipient_rows(
     await set_up(hass, entry)
 
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.minor_version == 3
+    assert entry.minor_version == 4
     assert entry.title == "AllMySMS 2"
     [subentry] = entry.subentries.values()
     assert subentry.title == "Alice · •• 56 78"
@@ -160,6 +160,34 @@ async def test_receive_mode_stays_polling_when_a_url_appears(
     assert result["step_id"] == "receiving_smsmode"
     schema = {str(marker): marker for marker in result["data_schema"].schema}
     assert schema[CONF_RECEIVE_MODE].description["suggested_value"] == "polling"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [("webhook", "both"), ("polling", "polling"), ("both", "both")]
+)
+async def test_smsmode_accounts_on_webhook_alone_poll_as_well_after_migration(
+    hass: HomeAssistant, smsmode_sim: SmsmodeSimulator, before: str, after: str
+) -> None:
+    """Replies holding a line break never pass HA's filter: polling recovers them."""
+    entry = smsmode_entry(smsmode_sim, options={CONF_RECEIVE_MODE: before}, minor_version=3)
+
+    await set_up(hass, entry)
+
+    assert (entry.minor_version, entry.options[CONF_RECEIVE_MODE]) == (4, after)
+
+
+async def test_a_new_smsmode_account_with_a_url_receives_both_ways(
+    hass: HomeAssistant, smsmode_sim: SmsmodeSimulator
+) -> None:
+    await hass.config.async_update(external_url="https://maison.example.fr")
+    fields = {
+        "access_token": smsmode_sim.access_token,
+        "advanced": {CONF_URL: smsmode_sim.base_url},
+    }
+    result = await _add_account(hass, "smsmode", fields)
+    await hass.async_block_till_done()
+
+    assert result["result"].options[CONF_RECEIVE_MODE] == "both"
 
 
 # --- recipients -------------------------------------------------------------------------------

@@ -167,7 +167,7 @@ async def test_sms123_has_no_incoming_sms_entity(
         if entity.domain == "event"
     ]
     assert events == [f"{entry.entry_id}_delivery_report"]
-    state = hass.states.get("event.123_sms_client_example_fr_delivery_report")
+    state = hass.states.get("event.123_sms_delivery_report")
     assert state is not None
     assert state.attributes["event_type"] == "delivered"
 

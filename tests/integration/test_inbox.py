@@ -23,6 +23,7 @@ from custom_components.texto.const import (
 )
 from custom_components.texto.gateway.allmysms import AllMySmsGateway
 from custom_components.texto.gateway.models import InboundMessage, Provider
+from custom_components.texto.gateway.smsmode import SmsmodeGateway
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
 from tests.simulator.smsmode import SHORT_CODE, SmsmodeSimulator
@@ -136,20 +137,42 @@ async def test_sms123_reference_is_mapped_back_to_the_send(
     assert alice_sms.reference != sent["message_id"]
 
 
-async def test_report_about_a_send_texto_does_not_know_keeps_its_own_ids(
-    hass: HomeAssistant, sms123_sim: Sms123Simulator
+@pytest.mark.parametrize("provider", ["allmysms", "smsmode", "sms123"])
+async def test_a_report_about_a_message_texto_did_not_send_fires_nothing(
+    hass: HomeAssistant,
+    provider: str,
+    *,
+    allmysms_sim: AllMySmsSimulator,
+    smsmode_sim: SmsmodeSimulator,
+    sms123_sim: Sms123Simulator,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    entry = await set_up(hass, sms123_entry(sms123_sim))
+    """Anyone holding the URL could forge one: an attacker's message id never reaches the bus."""
+    entries = {
+        "allmysms": lambda: allmysms_entry(allmysms_sim),
+        "smsmode": lambda: smsmode_entry(smsmode_sim),
+        "sms123": lambda: sms123_entry(sms123_sim),
+    }
+    forged = {
+        "allmysms": lambda: AllMySmsGateway.parse_callback(
+            {"smsId": "forged-1", "phoneNumber": gateway_form(BOB), "status": "1"}
+        ),
+        "smsmode": lambda: SmsmodeGateway.parse_callback(
+            {"numero": gateway_form(BOB), "statut": "11", "smsID": "forged1"}
+        ),
+        "sms123": lambda: sms123_report("ref-from-elsewhere", gateway_form(BOB)),
+    }
+    entry = await set_up(hass, entries[provider]())
+    await send_sms(hass, entry.entry_id, recipients=[BOB], message="Alarme")
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    report = forged[provider]()
+    assert report is not None
 
-    await account_of(hass, entry.entry_id).inbox.async_receive(
-        sms123_report("ref-from-elsewhere", gateway_form(BOB))
-    )
+    assert not await account_of(hass, entry.entry_id).inbox.async_receive(report)
+    await hass.async_block_till_done()
 
-    assert events[0].data["message_id"] == "ref-from-elsewhere"
-    assert events[0].data["recipient"] == BOB
-    assert events[0].data["reference"] is None
-    assert events[0].data["reported_at"] is None
+    assert events == []
+    assert "report about a message Texto did not send" in caplog.text
 
 
 async def test_same_report_twice_fires_once(
@@ -210,30 +233,55 @@ async def test_seen_keys_are_forgotten_after_a_month(
     hass: HomeAssistant, smsmode_sim: SmsmodeSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     entry = await set_up(hass, smsmode_entry(smsmode_sim))
-    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
-    [message] = smsmode_sim.messages
-    assert await account_of(hass, entry.entry_id).inbox.async_receive(smsmode_report(message))
+    reply = smsmode_reply(gateway_form(BOB), "ok", response_id="r-1")
+    assert await account_of(hass, entry.entry_id).inbox.async_receive(reply)
 
     freezer.tick(inbox_module.KEEP + timedelta(days=1))
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
 
-    assert await account_of(hass, entry.entry_id).inbox.async_receive(smsmode_report(message))
+    assert await account_of(hass, entry.entry_id).inbox.async_receive(reply)
 
 
 async def test_seen_keys_are_bounded(
     hass: HomeAssistant, smsmode_sim: SmsmodeSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(inbox_module, "MAX_KEYS", 2)
+    monkeypatch.setattr(inbox_module, "MAX_UNTIED_KEYS", 2)
     entry = await set_up(hass, smsmode_entry(smsmode_sim))
     inbox = account_of(hass, entry.entry_id).inbox
     replies = [smsmode_reply(gateway_form(BOB), "ok", response_id=f"r{n}") for n in range(3)]
     for reply in replies:
         assert await inbox.async_receive(reply)
 
-    # the oldest key made room for the newest
+    # the oldest key made room for the newest, and that is counted
+    assert inbox.dropped_keys == 1
     assert await inbox.async_receive(replies[0])
     assert not await inbox.async_receive(replies[2])
+
+
+async def test_a_flood_of_forged_replies_cannot_make_a_genuine_one_fire_twice(
+    hass: HomeAssistant, smsmode_sim: SmsmodeSimulator
+) -> None:
+    entry = await set_up(hass, smsmode_entry(smsmode_sim, options=REPLIES))
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
+    [message] = smsmode_sim.messages
+    inbox = account_of(hass, entry.entry_id).inbox
+    genuine = smsmode_reply(gateway_form(ALICE), "1", sms_id=message.sms_id, response_id="g-1")
+    events = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    assert await inbox.async_receive(genuine)
+
+    flood = 2 * inbox_module.MAX_UNTIED_KEYS + 100
+    for n in range(flood):
+        forged = smsmode_reply(f"336{n:08d}", "1", sms_id=message.sms_id, response_id=f"f{n}")
+        await inbox.async_receive(forged)
+    replayed = await inbox.async_receive(genuine)
+    await hass.async_block_till_done()
+
+    assert replayed is False
+    assert [e.data["verified"] for e in events if e.data["sender"] == ALICE] == [True]
+    # none of the forgeries claimed a send made to its number: none verified
+    assert not any(e.data["verified"] for e in events if e.data["sender"] != ALICE)
+    assert inbox.dropped_keys >= flood - inbox_module.MAX_UNTIED_KEYS
 
 
 async def test_status_is_part_of_the_key(
@@ -578,7 +626,7 @@ async def test_last_status_counts_nothing_before_a_send_is_accepted(
         {"smsId": "elsewhere", "phoneNumber": gateway_form(ALICE), "status": "1"}
     )
     assert report is not None
-    assert await account_of(hass, entry.entry_id).inbox.async_receive(report)
+    assert not await account_of(hass, entry.entry_id).inbox.async_receive(report)
     await hass.async_block_till_done()
     assert last_status(hass)["state"] == "failed"
 

@@ -200,7 +200,7 @@ async def test_allmysms_pulled_replies_are_never_lost(
     poller = poller_of(hass, entry)
     message_id = await send(hass, entry.entry_id, recipients=[ALICE], message="x")
     await allmysms_sim.inject_reply(ALICE, "premier", campaign_id=message_id)
-    await allmysms_sim.inject_reply("+33700000000", "inconnu")
+    await allmysms_sim.inject_reply("+33611111111", "inconnu")
     await allmysms_sim.inject_reply(ALICE, "troisième", campaign_id=message_id)
 
     # the inbox chokes on the first: the others still get in

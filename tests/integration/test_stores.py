@@ -11,14 +11,15 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.texto.account import TextoAccount
-from custom_components.texto.const import CONF_DAILY_PARTS_CAP, DOMAIN
+from custom_components.texto.const import CONF_DAILY_PARTS_CAP, DOMAIN, EVENT_SMS_RECEIVED
 from custom_components.texto.gateway.models import Route
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.smsmode import SmsmodeSimulator
 
+from .callbacks import allmysms_reply, smsmode_reply
 from .common import ALICE, BOB, allmysms_entry, set_up, smsmode_entry
 
 
@@ -110,7 +111,7 @@ async def test_a_half_sent_item_of_0_2_is_finished_and_stored_anew(
     assert (done.state, done.result.route) == ("sent", Route.ALLMYSMS)
     assert done.result.recipients == (ALICE, BOB)
     assert [sent.number for sent in allmysms_sim.messages] == [BOB[1:]]
-    assert hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"]["version"] == 2
+    assert hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"]["version"] == 3
 
 
 async def test_a_scheduled_send_of_0_2_can_still_be_cancelled(
@@ -130,8 +131,10 @@ async def test_a_scheduled_send_of_0_2_can_still_be_cancelled(
     assert scheduled is not None
     assert (scheduled.route, scheduled.recipients) == (Route.SMSMODE, (ALICE,))
     stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.scheduled"]
-    assert stored["version"] == 2
+    assert stored["version"] == 3
     assert stored["data"]["s-1"]["route"] == "smsmode"
+    # smsmode cancels by id: the text is not kept
+    assert stored["data"]["s-1"]["text"] == ""
     assert "provider" not in stored["data"]["s-1"]
 
 
@@ -212,3 +215,108 @@ async def test_removing_an_account_removes_every_file_it_kept(
     await hass.async_block_till_done()
 
     assert [key for key in hass_storage if key.startswith(f"{DOMAIN}.{entry.entry_id}.")] == []
+
+
+# --- what Texto 0.3 stored (version 2): no more than each feature needs --------------------------
+
+
+def v2(entry: MockConfigEntry, name: str, data: Any) -> dict[str, Any]:
+    """A store file as Texto 0.3 wrote it."""
+    return {**v1(entry, name, data), "version": 2}
+
+
+def result_v2(route: str, message_id: str, *numbers: str, **changes: Any) -> dict[str, Any]:
+    migrated = dict(result_v1(route, message_id, *numbers))
+    del migrated["provider"]
+    return {**migrated, "route": route, "balance": None, **changes}
+
+
+async def test_a_waiting_item_of_0_3_loses_its_stored_webhook_url(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, hass_storage: dict[str, Any]
+) -> None:
+    entry = allmysms_entry(allmysms_sim)
+    url = "https://maison.example.fr/api/webhook/0123456789abcdef"
+    request = {**request_v1(ALICE), "delivery_report_url": url}
+    item = {
+        "outbox_id": "c" * 32,
+        "entry_id": entry.entry_id,
+        "created_at": dt_util.utcnow().isoformat(),
+        "request": request,
+        "state": "queued",
+        "attempts": 1,
+        "next_attempt_at": None,
+        "route": None,
+        "result": None,
+        "reason": "TemporarilyUnavailableError",
+        "remaining": None,
+        "maybe_sent": False,
+    }
+    hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"] = v2(entry, "outbox", {"items": [item]})
+
+    await set_up(hass, entry)
+    await account_of(entry).outbox.async_drain()
+
+    assert [sent.number for sent in allmysms_sim.messages] == [ALICE[1:]]
+    assert "/api/webhook/" not in str(hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"])
+
+
+async def test_scheduled_sends_of_0_3_keep_the_text_only_for_123_sms(
+    hass: HomeAssistant, smsmode_sim: SmsmodeSimulator, hass_storage: dict[str, Any]
+) -> None:
+    entry = smsmode_entry(smsmode_sim)
+    later = (dt_util.utcnow() + timedelta(days=1)).isoformat()
+    hass_storage[f"{DOMAIN}.{entry.entry_id}.scheduled"] = v2(
+        entry,
+        "scheduled",
+        {"s-1": result_v2("smsmode", "s-1", ALICE, status="scheduled", send_at=later)},
+    )
+
+    await set_up(hass, entry)
+
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.scheduled"]
+    assert (stored["version"], stored["data"]["s-1"]["text"]) == (3, "")
+    assert account_of(entry).scheduled.get("s-1") is not None
+
+
+async def test_seen_keys_of_0_3_still_stop_a_replay(
+    hass: HomeAssistant, smsmode_sim: SmsmodeSimulator, hass_storage: dict[str, Any]
+) -> None:
+    entry = smsmode_entry(smsmode_sim)
+    await set_up(hass, entry)
+    reply = smsmode_reply(BOB[1:], "ok", response_id="r-old")
+    assert await account_of(entry).inbox.async_receive(reply)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    # the keys as 0.3 wrote them: one room
+    keys = hass_storage[f"{DOMAIN}.{entry.entry_id}.seen"]["data"]["untied"]
+    hass_storage[f"{DOMAIN}.{entry.entry_id}.seen"] = v1(entry, "seen", keys)
+
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert not await account_of(entry).inbox.async_receive(reply)
+
+
+async def test_allmysms_sends_of_0_3_still_vouch_for_their_replies(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, hass_storage: dict[str, Any]
+) -> None:
+    """0.3 kept ``replies_allowed`` as asked (False on AllMySMS), yet AllMySMS takes replies."""
+    entry = allmysms_entry(allmysms_sim)
+    sent = {
+        "message_id": "c-1",
+        "route": "allmysms",
+        "recipients": [ALICE],
+        "recipient_ids": {},
+        "reference": None,
+        "replies_allowed": False,
+        "sent_at": dt_util.utcnow().isoformat(),
+        "text_digest": None,
+    }
+    hass_storage[f"{DOMAIN}.{entry.entry_id}.sent"] = v2(entry, "sent", [sent])
+    replies = async_capture_events(hass, EVENT_SMS_RECEIVED)
+
+    await set_up(hass, entry)
+    await account_of(entry).inbox.async_receive(allmysms_reply(ALICE[1:], "1", campaign_id="c-1"))
+    await hass.async_block_till_done()
+
+    assert [event.data["verified"] for event in replies] == [True]

@@ -293,7 +293,7 @@ class AllMySmsGateway(HttpGateway):
 
         The gateway hands each reply over once, whatever the dates: they are ignored.
         """
-        answer = await self._call("getPulls", private=True)
+        answer = await self._call("getPulls")
         replies = self._list_or_none(answer, "mos")
         return [_inbound(reply) for reply in replies if isinstance(reply, Mapping)]
 
@@ -303,7 +303,7 @@ class AllMySmsGateway(HttpGateway):
         ``sms_id`` is the sent SMS's id, from ``SendResult.recipient_ids``; the gateway
         gives the reply no id of its own here, so ``sms_id`` is the reply's ``message_id``.
         """
-        answer = await self._call("getPullBySmsId", {"smsId": sms_id}, read=True, private=True)
+        answer = await self._call("getPullBySmsId", {"smsId": sms_id}, read=True)
         if answer.code in _ERROR_MESSAGES:
             raise self._error(answer)
         if _text(answer.payload.get("phoneNumber")) is None:
@@ -346,12 +346,10 @@ class AllMySmsGateway(HttpGateway):
         fields: Mapping[str, str] | None = None,
         *,
         read: bool = False,
-        private: bool = False,
     ) -> _Answer:
         """Call an endpoint and read its JSON answer.
 
-        A ``read`` may be repeated on a broken connection; a ``private`` answer carries
-        people's texts and is never logged.
+        A ``read`` may be repeated on a broken connection.
         """
         form = {
             "login": self._login,
@@ -364,7 +362,6 @@ class AllMySmsGateway(HttpGateway):
             f"{API_PATH}/{endpoint}/",
             form=form,
             idempotent=read,
-            private_answer=private,
         )
         decoded = _Answer(payload={}, text=answer.text, redact=self._transport.redact)
         try:

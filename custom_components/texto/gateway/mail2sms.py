@@ -177,7 +177,7 @@ class Mail2SmsGateway(Gateway):
         _LOGGER.debug(
             "Mail2SMS %s: e-mail to %s via %s:%s, subject %r, %d part(s)",
             message_id,
-            self._recipient_address,
+            mask_text(self._recipient_address),
             self._smtp.host,
             self._smtp.port,
             mask_text(subject, self._secrets),

@@ -374,6 +374,8 @@ class Capabilities:
     credit_estimate: bool = False
     schedule: bool = True
     cancel: bool = False
+    #: cancelling repeats the send, text included (123-SMS): a caller must keep the text
+    cancel_needs_text: bool = False
     flash: bool = False
     voice: bool = False
     replies: bool = False

@@ -79,9 +79,13 @@ def from_gateway(raw: str) -> str | None:
     return _parse(raw, DEFAULT_REGION)
 
 
-@lru_cache(maxsize=4096)
 def is_french(e164: str) -> bool:
     """Return True for metropolitan France and the overseas departments and territories."""
+    return len(e164) <= _MAX_LENGTH and _is_french(e164)
+
+
+@lru_cache(maxsize=4096)
+def _is_french(e164: str) -> bool:
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
@@ -89,11 +93,20 @@ def is_french(e164: str) -> bool:
     return phonenumbers.region_code_for_number(parsed) in FRENCH_REGIONS
 
 
+def _parse(number: str, region: str) -> str | None:
+    """Return the E.164 form of ``number``, or None when no reading of it is valid.
+
+    Longer input is refused before the cache: a flood of 15 KB "numbers" must not be kept.
+    """
+    if len(number) > _MAX_LENGTH:
+        return None
+    return _parse_short(number, region)
+
+
 # Parsing costs tens of microseconds and the same few numbers come back at every send (a
 # notify entity always texts the same phone): remember the answers of a pure function.
 @lru_cache(maxsize=4096)
-def _parse(number: str, region: str) -> str | None:
-    """Return the E.164 form of ``number``, or None when no reading of it is valid."""
+def _parse_short(number: str, region: str) -> str | None:
     cleaned = _clean(number)
     if cleaned is None:
         return None
@@ -109,8 +122,6 @@ def _parse(number: str, region: str) -> str | None:
 
 def _clean(number: str) -> str | None:
     """Drop spaces, dots, dashes and the "(0)" of "+33 (0)6…"; None if not diallable."""
-    if len(number) > _MAX_LENGTH:
-        return None
     cleaned = "".join(number.split())
     for separator in ("(0)", ".", "-"):
         cleaned = cleaned.replace(separator, "")

@@ -54,6 +54,11 @@ class ProviderInfo:
     client_class: type[HttpGateway]
     #: the provider also carries SMS sent as e-mails (AllMySMS Mail2SMS, ``Mail2SmsGateway``)
     has_mail2sms: bool
+    #: some genuine callbacks cannot reach a webhook, so a caller should poll as well:
+    #: smsmode calls back by GET with the reply's text in the query, and a text holding a
+    #: line break, a tab, ``../`` or ``<script`` is refused by the receiving web server's
+    #: security filter (Home Assistant's answers 400) before any webhook sees it
+    poll_alongside_webhook: bool = False
     _factory: ClientFactory
 
     @property
@@ -138,6 +143,7 @@ PROVIDERS: Final[Mapping[Provider, ProviderInfo]] = {
         callback_answer=None,
         client_class=SmsmodeGateway,
         has_mail2sms=False,
+        poll_alongside_webhook=True,
         _factory=_smsmode,
     ),
     Provider.SMS123: ProviderInfo(

@@ -296,6 +296,7 @@ class Sms123Gateway(HttpGateway):
         balance_unit=BalanceUnit.SMS,
         schedule=True,
         cancel=True,
+        cancel_needs_text=True,
         flash=True,
         voice=True,
         delivery_reports=True,

@@ -430,7 +430,7 @@ class SmsmodeGateway(HttpGateway):
             params = {"start": "0", "offset": str(REPLIES_PAGE)}
         else:
             params = _date_range(since, until)
-        text = await self._get(REPLIES_PATH, params, private=True)
+        text = await self._get(REPLIES_PATH, params)
         return parse_replies(text, self._transport.redact)
 
     async def find_send(
@@ -465,24 +465,17 @@ class SmsmodeGateway(HttpGateway):
         if start < 0:
             raise ValidationError("start cannot be negative", field="start")
         params = {"start": str(start), "offset": str(offset)}
-        text = await self._get(LIST_PATH, params, private=True)
+        text = await self._get(LIST_PATH, params)
         return parse_sent_list(text, self._transport.redact)
 
     async def _get(
         self,
         path: str,
         params: Mapping[str, str] | None = None,
-        *,
-        private: bool = False,
     ) -> str:
-        """GET a read-only endpoint (so repeatable on a broken connection).
-
-        A ``private`` answer carries people's texts and is never logged.
-        """
+        """GET a read-only endpoint (so repeatable on a broken connection)."""
         query = {"accessToken": self._token, **(params or {})}
-        answer = await self._transport.request(
-            "GET", path, params=query, idempotent=True, private_answer=private
-        )
+        answer = await self._transport.request("GET", path, params=query, idempotent=True)
         return answer.text
 
     # --- callbacks ---------------------------------------------------------------------

@@ -96,7 +96,6 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         log_fields: Mapping[str, object] | None = None,
         idempotent: bool = False,
-        private_answer: bool = False,
     ) -> HttpAnswer:
         """Send one request and return the answer of any 2xx-4xx status but 429.
 
@@ -107,8 +106,7 @@ class Transport:
         An ``idempotent`` request (a read: balance, status, lists) is tried again (3 tries
         in all) when the connection breaks: a pooled keep-alive connection the gateway
         already closed fails that way, and repeating a read has no effect. Sends are never
-        repeated.
-        A ``private_answer`` (replies: people's texts) is logged by its size only.
+        repeated. The debug log shows an answer's size only.
         """
         attempts = _READ_ATTEMPTS if idempotent else 1
         for attempt in range(1, attempts + 1):
@@ -122,7 +120,6 @@ class Transport:
                     json=json,
                     headers=headers,
                     log_fields=log_fields,
-                    private_answer=private_answer,
                 )
             except OutcomeUnknownError as err:
                 if attempt == attempts or not isinstance(err.__cause__, _BROKEN_CONNECTION):
@@ -141,7 +138,6 @@ class Transport:
         json: object | None,
         headers: Mapping[str, str] | None,
         log_fields: Mapping[str, object] | None,
-        private_answer: bool,
     ) -> HttpAnswer:
         url = f"{self.base_url}{path}"
         debug = _LOGGER.isEnabledFor(logging.DEBUG)
@@ -184,8 +180,9 @@ class Transport:
 
         text = _decode(raw, charset)
         if debug:
-            shown_answer = f"<{len(text)} characters>" if private_answer else self.redact(text)
-            _LOGGER.debug("%s %s -> HTTP %s %r", method, url, status, shown_answer[:500])
+            # the length only: answers echo the message text, the account holder's name
+            # and e-mail (AllMySMS getInfo), none of which a log may hold
+            _LOGGER.debug("%s %s -> HTTP %s, %d characters", method, url, status, len(text))
         if status in _RETRY_LATER_STATUSES:
             raise TemporarilyUnavailableError(
                 f"the gateway answered HTTP {status}",
