@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .account import TextoAccount
@@ -31,6 +31,7 @@ from .coordinator import BalanceCoordinator
 from .entity import account_device
 from .entry import TextoConfigEntry
 from .gateway.models import Provider
+from .gateway.phases import phase_tracing
 from .gateway.providers import PROVIDERS
 from .issues import async_check_credit, async_clear_issues
 from .polling import async_start_polling
@@ -54,7 +55,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
     """Connect an account: its balance proves the credentials without sending anything."""
-    gateway = create_client(async_get_clientsession(hass), entry.data)
+    # Home Assistant's connection pool, in a session that traces how far each request got:
+    # an attempt cut short by a stop is then known not sent when it never wrote its request
+    session = async_create_clientsession(hass, trace_configs=[phase_tracing()])
+    gateway = create_client(session, entry.data)
     coordinator = BalanceCoordinator(hass, entry, gateway)
     account = TextoAccount(
         hass, entry, gateway, create_mail2sms(entry.data, entry.options), coordinator

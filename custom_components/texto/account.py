@@ -173,6 +173,8 @@ class TextoAccount:
             raise gateway_error("send_expired", minutes=minutes)
         if item.error is not None:
             raise_translated(item.error, item.request)
+        if item.state is SendState.FAILED:
+            raise gateway_error("send_internal_error")  # a bug, before anything left
         raise gateway_error("send_unconfirmed")
 
     def _carrier(self, route: str | None) -> TextoAccount:

@@ -14,6 +14,7 @@ attempts and records what they carried.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import Counter, deque
@@ -26,7 +27,7 @@ from uuid import uuid4
 
 from homeassistant.components import persistent_notification
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HassJob, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
@@ -35,6 +36,7 @@ from .const import CONF_MAX_AGE, DEFAULT_MAX_AGE, DOMAIN, EVENT_SEND_FAILED, Sen
 from .errors import gateway_error
 from .gateway.errors import GatewayError
 from .gateway.models import SendRequest, SendResult, SendStatus
+from .gateway.phases import AttemptTrace, trace_attempt
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -66,6 +68,14 @@ OUTBOX_STATES: Final = (
     SendState.UNCONFIRMED,
 )
 REASON_EXPIRED: Final = "expired"
+#: an item found ``sending`` at start-up whose gateway could not say whether it went
+REASON_INTERRUPTED: Final = "interrupted"
+#: an unknown outcome the gateway could not settle (it cannot be asked, or did not answer)
+REASON_CANNOT_VERIFY: Final = "cannot_verify"
+#: a bug of Texto's; the item ends ``failed`` when no request of it had been written
+REASON_INTERNAL_ERROR: Final = "internal_error"
+#: seconds attempts in flight get to finish when Home Assistant stops
+STOP_GRACE: Final = 5.0
 
 
 class AttemptOutcome(StrEnum):
@@ -95,6 +105,8 @@ class Attempt:
     #: seconds the gateway asked to wait before the next try (HTTP Retry-After), or the
     #: delay before verifying a send whose outcome is unknown
     retry_after: float | None = None
+    #: why, when ``error`` does not say (``REASON_*``)
+    reason: str | None = None
 
 
 @dataclass
@@ -251,6 +263,8 @@ class Outbox:
         #: items found ``sending`` at start-up: they may have gone out, verify them first
         self._to_verify: set[str] = set()
         self._slots = asyncio.Semaphore(CONCURRENCY)
+        #: the attempts in flight, and how far their requests got
+        self._attempts: dict[str, AttemptTrace] = {}
         self._stopped = False
         self.clock: Callable[[], datetime] = dt_util.utcnow
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -309,17 +323,39 @@ class Outbox:
 
     @callback
     def async_start(self) -> None:
-        """Resume the waiting items."""
+        """Resume the waiting items; stop gracefully when Home Assistant stops.
+
+        Home Assistant cancels background tasks (the workers) before it fires its stop
+        event, and does not unload config entries at shutdown: its first shutdown stage
+        (shutdown jobs) is the moment attempts in flight can still finish.
+        """
+        remove = self.hass.async_add_shutdown_job(HassJob(self.async_stop))
+
+        @callback
+        def _async_remove_shutdown_job() -> None:
+            with contextlib.suppress(ValueError):  # Home Assistant already ran its jobs
+                remove()
+
+        self._entry.async_on_unload(_async_remove_shutdown_job)
         for item in list(self._waiting.values()):
             self._start_worker(item, holding_slot=False)
 
     async def async_stop(self) -> None:
         """Stop the workers and write what waits: the next start resumes it.
 
-        An item whose attempt is cut short stays ``sending``: it may have gone out, the
-        next start verifies it.
+        No new attempt starts; attempts in flight get ``STOP_GRACE`` seconds to finish, then are
+        cut short. One cut short before it wrote a request is certainly not sent and goes
+        back to ``queued``; after, it stays ``sending``: the next start verifies it.
         """
+        if self._stopped:
+            return
         self._stopped = True
+        attempting = [self._workers[key] for key in self._attempts if key in self._workers]
+        for key, worker in self._workers.items():
+            if key not in self._attempts:
+                worker.cancel()  # waiting for a retry, or for a slot: nothing in flight
+        if attempting:
+            await asyncio.wait(attempting, timeout=STOP_GRACE)
         workers = list(self._workers.values())
         for worker in workers:
             worker.cancel()
@@ -423,6 +459,8 @@ class Outbox:
                         return
                     await self._slots.acquire()
                 try:
+                    if self._stopped:
+                        return  # stopping: no new attempt (the item is written as it is)
                     if not holding_slot:
                         # on disk, ``sending`` before the request can leave
                         item.state = SendState.SENDING
@@ -434,19 +472,34 @@ class Outbox:
                     self._slots.release()
                 await self._async_apply(item, attempt)
         except asyncio.CancelledError:
+            trace = self._attempts.get(item.outbox_id)
+            if item.state is SendState.SENDING and trace is not None and trace.nothing_sent:
+                # cut short before any request was written: certainly not sent
+                item.state = SendState.QUEUED
+                if item.outbox_id not in self._to_verify and not item.maybe_sent:
+                    item.next_attempt_at = None
             # Home Assistant stops: its final write saves the state the item is in
             self._store.async_delay_save(self._dump, SAVE_DELAY)
             raise
         except Exception:
-            # a bug must not leave the item waiting for ever without a word
+            # a bug must not leave the item waiting for ever without a word: it may have
+            # gone only if one of its requests was written
             _LOGGER.exception("Outbox item %s failed unexpectedly", item.outbox_id)
-            await self._async_finish(item, SendState.UNCONFIRMED, "internal_error")
+            trace = self._attempts.get(item.outbox_id)
+            sent_nothing = trace is None or trace.nothing_sent
+            state = SendState.FAILED if sent_nothing and not item.maybe_sent else None
+            await self._async_finish(item, state or SendState.UNCONFIRMED, REASON_INTERNAL_ERROR)
+        finally:
+            self._attempts.pop(item.outbox_id, None)
 
     async def _async_attempt(self, item: OutboxItem) -> Attempt:
-        if item.outbox_id in self._to_verify:
-            self._to_verify.discard(item.outbox_id)
-            return await self._owner.async_verify(item)
-        return await self._owner.async_attempt(item)
+        with trace_attempt() as trace:
+            self._attempts[item.outbox_id] = trace
+            if item.outbox_id in self._to_verify:
+                attempt = await self._owner.async_verify(item)
+                self._to_verify.discard(item.outbox_id)
+                return _with_reason(attempt, REASON_INTERRUPTED)
+            return _with_reason(await self._owner.async_attempt(item), REASON_CANNOT_VERIFY)
 
     async def _async_until_due(self, item: OutboxItem) -> None:
         """Sleep until the item's next attempt, or until it expires if that comes first."""
@@ -483,7 +536,7 @@ class Outbox:
         if attempt.result is not None:
             item.result = merge_results(item.result, attempt.result)
             await self._owner.async_record_accepted(item, attempt.result, attempt.route)
-        reason = type(attempt.error).__name__ if attempt.error is not None else None
+        reason = type(attempt.error).__name__ if attempt.error is not None else attempt.reason
         if attempt.outcome is AttemptOutcome.SENT:
             state = SendState.SENT if item.result is None else status_of(item.result)
             await self._async_finish(item, state, None)
@@ -566,3 +619,10 @@ class Outbox:
 
     def _dump(self) -> dict[str, Any]:
         return {"items": [item.to_dict() for item in self._waiting.values()]}
+
+
+def _with_reason(attempt: Attempt, reason: str) -> Attempt:
+    """``attempt``, an unconfirmed one saying why when the gateway gave no error."""
+    if attempt.outcome is AttemptOutcome.UNCONFIRMED and attempt.error is None:
+        return replace(attempt, reason=attempt.reason or reason)
+    return attempt

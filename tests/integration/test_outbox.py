@@ -460,7 +460,7 @@ async def test_an_item_the_gateway_now_refuses_to_check_fails_and_is_reported(
     assert event.data["reason"] == "InvalidSenderError"
 
 
-async def test_an_unexpected_error_ends_unconfirmed_and_is_reported(
+async def test_a_bug_before_any_request_left_ends_failed_and_is_reported(
     hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     entry = await set_up(hass, allmysms_entry(allmysms_sim))
@@ -472,8 +472,34 @@ async def test_an_unexpected_error_ends_unconfirmed_and_is_reported(
     ):
         await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
 
-    # whatever the attempt did is unknown: said so, never tried again
+    # no request had been written: certainly not sent
+    assert raised.value.translation_key == "send_internal_error"
+    [event] = failed
+    assert (event.data["final_status"], event.data["reason"]) == ("failed", "internal_error")
+    assert allmysms_sim.messages == []
+    assert "failed unexpectedly" in caplog.text
+
+
+async def test_a_bug_after_the_request_left_ends_unconfirmed(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    failed = async_capture_events(hass, EVENT_SEND_FAILED)
+    gateway = account_of(hass, entry.entry_id).gateway
+    send = gateway.send
+
+    async def send_then_fail(request: Any) -> Any:
+        await send(request)
+        raise RuntimeError("bug")
+
+    with (
+        patch.object(gateway, "send", send_then_fail),
+        pytest.raises(HomeAssistantError) as raised,
+    ):
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="x")
+
+    # the request had gone: whatever came of it is unknown, never tried again
     assert raised.value.translation_key == "send_unconfirmed"
     [event] = failed
     assert (event.data["final_status"], event.data["reason"]) == ("unconfirmed", "internal_error")
-    assert "failed unexpectedly" in caplog.text
+    assert len(allmysms_sim.messages) == 1

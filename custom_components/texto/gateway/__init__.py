@@ -33,6 +33,7 @@ from .models import (
     StopMention,
     TextPolicy,
 )
+from .phases import AttemptTrace, Phase, phase_tracing, trace_attempt
 from .providers import PROVIDERS, ProviderInfo, route_provider
 from .sms123 import Sms123Gateway
 from .smsmode import SmsmodeGateway
@@ -40,6 +41,7 @@ from .smsmode import SmsmodeGateway
 __all__ = [
     "PROVIDERS",
     "AllMySmsGateway",
+    "AttemptTrace",
     "Balance",
     "BalanceUnit",
     "Capabilities",
@@ -54,6 +56,7 @@ __all__ = [
     "LostSendCheck",
     "Mail2SmsGateway",
     "Outcome",
+    "Phase",
     "PreparedSend",
     "Provider",
     "ProviderInfo",
@@ -69,5 +72,7 @@ __all__ = [
     "SmtpSettings",
     "StopMention",
     "TextPolicy",
+    "phase_tracing",
     "route_provider",
+    "trace_attempt",
 ]

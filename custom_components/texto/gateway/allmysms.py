@@ -26,7 +26,9 @@ from .errors import (
     GatewayError,
     InvalidRequestError,
     NotFoundError,
+    OutcomeUnknownError,
     RecipientsRejectedError,
+    TemporarilyUnavailableError,
     UnexpectedResponseError,
 )
 from .models import (
@@ -51,6 +53,8 @@ from .transport import CONNECT_TIMEOUT, TOTAL_TIMEOUT, Transport
 if TYPE_CHECKING:
     import aiohttp
 
+#: the warning of an estimate the gateway could not price (its parts counted locally)
+PRICE_UNAVAILABLE = "price_unavailable"
 DEFAULT_BASE_URL: Final = "https://api.allmysms.com"
 API_PATH: Final = "/http/9.0"
 #: what one SMS to France costs in AllMySMS credits (providers.md)
@@ -220,16 +224,26 @@ class AllMySmsGateway(HttpGateway):
         )
 
     async def estimate(self, request: SendRequest) -> Estimate:
-        """Price ``request`` with ``simulateCampaign``: the gateway sends nothing."""
+        """Price ``request`` with ``simulateCampaign``: the gateway sends nothing.
+
+        When the gateway cannot price it (unreachable, an answer without a price), the
+        parts are still counted here: ``credits`` is None and ``warnings`` says
+        ``price_unavailable``. A refusal (credentials, numbers) still raises.
+        """
         prepared = self.prepare(request)
-        answer = await self._call("simulateCampaign", {"smsData": _sms_data(prepared)}, read=True)
+        try:
+            answer = await self._call(
+                "simulateCampaign", {"smsData": _sms_data(prepared)}, read=True
+            )
+        except (TemporarilyUnavailableError, OutcomeUnknownError):
+            return _unpriced(prepared)
         invalid = _invalid_numbers(answer.payload.get("invalidNumbers"))
         priced = _number(answer.payload.get("nbCredits"))
         code = answer.code
         if code in _ERROR_MESSAGES and not (code == _SOME_INVALID and priced is not None):
             raise self._error(answer, prepared, invalid)
         if priced is None:
-            raise UnexpectedResponseError("AllMySMS gave no credit estimate", raw=answer.raw)
+            return _unpriced(prepared)
         refused = set(invalid)
         accepted = [number for number in prepared.recipients if number not in refused]
         return Estimate(
@@ -640,4 +654,15 @@ def _callback_reply(fields: Mapping[str, object]) -> InboundMessage:
         text=message,
         received_at=_callback_date(fields),
         in_reply_to=_text(fields.get("campaignid")),
+    )
+
+
+def _unpriced(prepared: PreparedSend) -> Estimate:
+    """The local count of a send the gateway could not price."""
+    return Estimate(
+        message=prepared.message,
+        recipients=len(prepared.recipients),
+        billed_parts=prepared.billed_parts,
+        credits=None,
+        warnings=(PRICE_UNAVAILABLE,),
     )

@@ -53,6 +53,7 @@ from .models import (
     SendResult,
     SendStatus,
 )
+from .phases import mark_untraced
 from .phone import to_gateway
 from .redact import mask_text
 from .sender import SenderRule
@@ -183,6 +184,7 @@ class Mail2SmsGateway(Gateway):
             mask_text(subject, self._secrets),
             prepared.message.parts,
         )
+        mark_untraced()  # SMTP: how far it got is not known
         await self._deliver(email)
         _LOGGER.debug("Mail2SMS %s: accepted by the SMTP server", message_id)
         # AllMySMS says nothing on success, not even for a scheduled send

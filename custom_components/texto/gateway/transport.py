@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from .errors import InvalidRequestError, OutcomeUnknownError, TemporarilyUnavailableError
+from .phases import TRACE_KEY, Phase, phase_tracing, start_request
 from .redact import mask_fields, mask_text
 
 _LOGGER = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class Transport:
 
     def _open_session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(trace_configs=[phase_tracing()])
         return self._session
 
     def redact(self, raw: str) -> str:
@@ -148,6 +149,8 @@ class Transport:
             # encoded here rather than by aiohttp's FormData: same bytes, a third of the time
             body = urllib.parse.urlencode(form).encode("ascii")
             headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        # how far it gets, for an attempt cut short (``phases``)
+        trace = start_request()
         try:
             async with self._open_session().request(
                 method,
@@ -158,12 +161,14 @@ class Transport:
                 headers=headers,
                 timeout=self._timeout,
                 allow_redirects=False,
+                trace_request_ctx={TRACE_KEY: trace},
             ) as response:
                 raw = await response.content.read(MAX_RESPONSE_BYTES)
                 status = response.status
                 content_type = response.content_type
                 charset = response.charset
                 retry_after = response.headers.get("Retry-After")
+            trace.reached(Phase.ANSWER_READ)
         except aiohttp.ConnectionTimeoutError as err:
             raise TemporarilyUnavailableError("timed out connecting to the gateway") from err
         except aiohttp.ClientConnectorError as err:

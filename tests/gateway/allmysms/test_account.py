@@ -156,8 +156,6 @@ async def test_estimate_beyond_the_credit(
     [
         ('{"status": "113", "invalidNumbers": ["33612345678"]}', RecipientsRejectedError),
         ('{"status": "115"}', InvalidRequestError),
-        ('{"status": "100"}', UnexpectedResponseError),
-        ('{"status": "100", "nbCredits": "beaucoup"}', UnexpectedResponseError),
     ],
 )
 async def test_estimate_errors(
@@ -170,6 +168,27 @@ async def test_estimate_errors(
 
     with pytest.raises(error):
         await allmysms.estimate(SendRequest(recipients=(ALICE,), text="x"))
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "malformed", "body": '{"status": "100"}'},
+        {"kind": "malformed", "body": '{"status": "100", "nbCredits": "beaucoup"}'},
+        {"kind": "malformed", "body": "<html>maintenance</html>"},
+        {"kind": "http_503"},
+    ],
+)
+async def test_estimate_the_gateway_cannot_price_is_counted_here(
+    allmysms: AllMySmsGateway, allmysms_sim: AllMySmsSimulator, fault: dict[str, str]
+) -> None:
+    """The parts are local: a price lookup that fails still says what the send costs."""
+    allmysms_sim.fail_next(fault.pop("kind"), count=5, **fault)
+
+    estimate = await allmysms.estimate(SendRequest(recipients=(ALICE, BOB), text="a" * 200))
+
+    assert (estimate.recipients, estimate.billed_parts, estimate.credits) == (2, 4, None)
+    assert estimate.warnings == ("price_unavailable",)
 
 
 async def test_estimate_of_an_invalid_request_asks_nothing(

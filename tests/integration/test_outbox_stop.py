@@ -1,0 +1,133 @@
+"""Home Assistant's real stop sequence in the middle of attempts: what each one had done.
+
+HA stops in stages: shutdown jobs first (the outbox's graceful stop), then it cancels
+background tasks (the workers), fires its stop event, writes the stores. It does not unload
+config entries. These tests call ``hass.async_stop`` itself, then start a second Home
+Assistant on the same stored data, and count what the gateway really took.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.loader import DATA_CUSTOM_COMPONENTS
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_test_home_assistant,
+)
+
+from custom_components.texto.account import TextoAccount
+from custom_components.texto.const import DOMAIN, EVENT_SEND_FAILED
+from tests.simulator.allmysms import AllMySmsSimulator
+
+from .common import ALICE, allmysms_entry, send_sms, set_up
+
+SEND_PATH = "/http/9.0/sendSms/"
+
+
+@pytest.fixture
+def unanswered_url() -> Iterator[str]:
+    """A gateway URL whose connections never complete (full backlog, nobody accepts)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(4):  # the kernel queues backlog + 1 connections, then drops SYNs
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    yield f"http://127.0.0.1:{port}"
+    for filler in fillers:
+        filler.close()
+    server.close()
+
+
+def account_of(entry: MockConfigEntry) -> TextoAccount:
+    account: TextoAccount = entry.runtime_data
+    return account
+
+
+def stored_states(hass_storage: dict[str, Any], entry: MockConfigEntry) -> list[str]:
+    items = hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"]["data"]["items"]
+    return [item["state"] for item in items]
+
+
+async def _start_again(sim: AllMySmsSimulator, entry: MockConfigEntry) -> list[Any]:
+    """A new Home Assistant on the stored data: drain its outbox; the failures it reports."""
+    async with async_test_home_assistant() as hass:
+        hass.data.pop(DATA_CUSTOM_COMPONENTS, None)  # the test's custom integrations
+        again = allmysms_entry(sim, entry_id=entry.entry_id)
+        failed = async_capture_events(hass, EVENT_SEND_FAILED)
+        await set_up(hass, again)
+        await account_of(again).outbox.async_drain()
+        await hass.async_block_till_done()
+        await hass.async_stop(force=True)
+        return failed
+
+
+async def test_stopped_while_connecting_nothing_is_unconfirmed(
+    hass: HomeAssistant,
+    allmysms_sim: AllMySmsSimulator,
+    unanswered_url: str,
+    hass_storage: dict[str, Any],
+) -> None:
+    """An outage and a power cut meet: the alerts whose attempts were connecting."""
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    account_of(entry).gateway._transport.base_url = unanswered_url  # connections hang
+    for number in range(2):
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message=f"A{number}", wait=False)
+
+    await hass.async_stop()
+
+    # no request had been written: certainly not sent, queued again
+    assert stored_states(hass_storage, entry) == ["queued", "queued"]
+    failed = await _start_again(allmysms_sim, entry)
+    assert sorted(sms.text for sms in allmysms_sim.messages) == ["A0", "A1"]
+    assert failed == []
+
+
+async def test_stopped_while_the_gateway_answers_within_the_grace_nothing_is_lost(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, hass_storage: dict[str, Any]
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    allmysms_sim.fail_next("slow_after_accept", delay=1.0, path=SEND_PATH)
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="A", wait=False)
+
+    await hass.async_stop()
+
+    # the attempt finished within the grace: sent, and stored so
+    assert stored_states(hass_storage, entry) == []  # nothing waits any more
+    failed = await _start_again(allmysms_sim, entry)
+    assert [sms.text for sms in allmysms_sim.messages] == ["A"]
+    assert failed == []
+
+
+async def test_stopped_while_the_answer_is_pending_it_is_unconfirmed_and_said_why(
+    hass: HomeAssistant,
+    allmysms_sim: AllMySmsSimulator,
+    hass_storage: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The request was written: it may have gone, and AllMySMS cannot be asked."""
+    monkeypatch.setattr("custom_components.texto.outbox.STOP_GRACE", 0.2)
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    allmysms_sim.fail_next("slow_after_accept", delay=3.0, path=SEND_PATH)
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="A", wait=False)
+
+    await hass.async_stop()
+
+    assert stored_states(hass_storage, entry) == ["sending"]
+    failed = await _start_again(allmysms_sim, entry)
+    # taken once (before the stop), never resent
+    assert [sms.text for sms in allmysms_sim.messages] == ["A"]
+    [event] = failed
+    assert (event.data["final_status"], event.data["reason"]) == ("unconfirmed", "interrupted")
