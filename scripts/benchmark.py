@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import json
 import logging
@@ -110,6 +111,7 @@ from custom_components.texto.const import (  # noqa: E402
     SUBENTRY_TYPE_RECIPIENT,
     SendState,
 )
+from custom_components.texto.outbox import CONCURRENCY as OUTBOX_CONCURRENCY  # noqa: E402
 from custom_components.texto.outbox import OutboxItem  # noqa: E402
 from custom_components.texto.stores import AccountStores  # noqa: E402
 from custom_components.texto.webhook import ALLOWED_METHODS  # noqa: E402
@@ -479,6 +481,114 @@ async def _interleaved(
     await store.async_remove()
     timings = [Timing.of(samples[:calls]) for _, samples in sides]
     return timings[0], timings[1], timings[2], timings[3] if rest else None
+
+
+# --- 1b. a burst of alerts submitted back to back ------------------------------------------------
+
+
+@dataclass
+class Burst:
+    """100 alerts submitted at once (``wait: false``): submit cost, drain time, loop lag."""
+
+    alerts: int
+    #: median of the first five submits, and of the last five
+    first_submits_ms: float
+    last_submits_ms: float
+    #: from the first submit until the gateway had them all; raw aiohttp's for the same
+    #: requests at the outbox's concurrency
+    texto_all_taken_ms: float
+    raw_all_taken_ms: float
+    #: how late a 1 ms timer fired during the burst (event-loop lag)
+    loop_lag_p99_ms: float
+    loop_lag_max_ms: float
+
+    @property
+    def submit_ratio(self) -> float:
+        """The last submits' cost over the first's (constant cost per change: about 1)."""
+        return self.last_submits_ms / self.first_submits_ms
+
+    @property
+    def taken_ratio(self) -> float:
+        """Texto's drain over raw aiohttp's."""
+        return self.texto_all_taken_ms / self.raw_all_taken_ms
+
+
+class LoopLag:
+    """Measures how late a short timer fires while something else runs."""
+
+    def __init__(self, period: float = 0.001) -> None:
+        self.period = period
+        self.lags: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            expected = loop.time() + self.period
+            await asyncio.sleep(self.period)
+            self.lags.append(max(0.0, loop.time() - expected) * 1000)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+async def alert_burst(
+    hass: HomeAssistant, sim: AllMySmsSimulator, entry: ConfigEntry, alerts: int = 100
+) -> Burst:
+    """Submit ``alerts`` sends back to back (``wait: false``), then wait until all are taken."""
+    sent_before = len(sim.requests_to(ALLMYSMS_SEND_PATH))
+    lag = LoopLag()
+    submits: list[float] = []
+    lag.start()
+    started = time.perf_counter()
+    for number in range(alerts):
+        data = {
+            "config_entry_id": entry.entry_id,
+            "recipients": [RECIPIENT],
+            "message": f"{MESSAGE} {number}",
+            "wait": False,
+        }
+        submits.append(
+            await timed(
+                lambda data=data: hass.services.async_call(  # type: ignore[misc]
+                    DOMAIN, "send_sms", data, blocking=True, return_response=True
+                )
+            )
+        )
+    await entry.runtime_data.outbox.async_drain()
+    texto_ms = (time.perf_counter() - started) * 1000
+    await lag.stop()
+    taken = sim.requests_to(ALLMYSMS_SEND_PATH)[sent_before:]
+    if len(taken) != alerts:
+        raise RuntimeError(f"the gateway took {len(taken)} of {alerts} alerts")
+    url = f"{sim.base_url}{taken[0].path}"
+    headers = {"Content-Type": taken[0].content_type}
+    slots = asyncio.Semaphore(OUTBOX_CONCURRENCY)
+    async with aiohttp.ClientSession() as session:
+
+        async def raw_post(body: bytes) -> None:
+            async with slots, session.post(url, data=body, headers=headers) as response:
+                await response.text()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(raw_post(request.body) for request in taken))
+        raw_ms = (time.perf_counter() - started) * 1000
+    lags = sorted(lag.lags) or [0.0]
+    return Burst(
+        alerts=alerts,
+        first_submits_ms=statistics.median(submits[:5]),
+        last_submits_ms=statistics.median(submits[-5:]),
+        texto_all_taken_ms=texto_ms,
+        raw_all_taken_ms=raw_ms,
+        loop_lag_p99_ms=lags[min(len(lags) - 1, int(len(lags) * 0.99))],
+        loop_lag_max_ms=lags[-1],
+    )
 
 
 # --- 2. texto.send_sms to many recipients -------------------------------------------------------
@@ -989,6 +1099,7 @@ class Report:
     """Everything one run measured."""
 
     notify: list[Comparison]
+    burst: Burst
     bulk: list[BulkSend]
     webhook: list[Ingestion]
 
@@ -1035,6 +1146,7 @@ async def run(arguments: argparse.Namespace) -> Report:
                         latency=arguments.gateway_latency_ms / 1000,
                     )
                 )
+            burst = await alert_burst(hass, allmysms, entries[0])
             bulk: list[BulkSend] = []
             ingestion: list[Ingestion] = []
             if not arguments.notify_only:
@@ -1050,7 +1162,7 @@ async def run(arguments: argparse.Namespace) -> Report:
         profiler.dump_stats(arguments.profile)
     if webhook_profiler is not None:
         webhook_profiler.dump_stats(arguments.profile_webhook)
-    return Report(notify=notify, bulk=bulk, webhook=ingestion)
+    return Report(notify=notify, burst=burst, bulk=bulk, webhook=ingestion)
 
 
 def _allmysms_data(sim: AllMySmsSimulator) -> dict[str, Any]:
@@ -1083,6 +1195,16 @@ def table(report: Report) -> str:
     lines: list[str] = []
     for comparison in report.notify:
         lines += [*_comparison_lines(comparison), ""]
+    burst = report.burst
+    lines += [
+        f"a burst of {burst.alerts} alerts (wait: false), AllMySMS",
+        f"  submit, first five {burst.first_submits_ms:.2f} ms, last five "
+        f"{burst.last_submits_ms:.2f} ms: {burst.submit_ratio:.2f}x",
+        f"  all taken in {burst.texto_all_taken_ms:.0f} ms; raw aiohttp "
+        f"{burst.raw_all_taken_ms:.0f} ms: {burst.taken_ratio:.2f}x",
+        f"  event-loop lag p99 {burst.loop_lag_p99_ms:.1f} ms, max {burst.loop_lag_max_ms:.1f} ms",
+        "",
+    ]
     if report.bulk:
         lines += [
             "texto.send_sms to many recipients",
@@ -1212,6 +1334,10 @@ def as_json(report: Report) -> str:
     """The figures as JSON."""
     document: Mapping[str, Any] = {
         **asdict(report),
+        "burst_ratios": {
+            "submit": report.burst.submit_ratio,
+            "taken": report.burst.taken_ratio,
+        },
         "targets": {
             "overhead_ms": OVERHEAD_TARGET_MS,
             "rest_ratio": REST_TARGET_RATIO,

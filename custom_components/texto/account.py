@@ -76,6 +76,8 @@ class TextoAccount:
         self._sends_changed_due: asyncio.Handle | None = None
         #: parts the spending guard holds for each send not settled yet
         self._holds: dict[str, int] = {}
+        #: items sent again by the ``resend`` policy whose lost send was counted
+        self._resends_counted: set[str] = set()
 
     @property
     def last_send(self) -> LastSend | None:
@@ -237,7 +239,16 @@ class TextoAccount:
 
     @callback
     def async_item_changed(self, item: OutboxItem) -> None:
-        """An outbox item changed: a final one settles its hold; the sensors follow."""
+        """An outbox item changed: a final one settles its hold; the sensors follow.
+
+        An item the ``resend`` policy sends again counts, against the daily cap, the parts
+        of the send whose answer was lost: it may have been billed.
+        """
+        if item.resent and item.outbox_id not in self._resends_counted:
+            self._resends_counted.add(item.outbox_id)
+            self.spending.record(self._parts_of(request_of(item)), held=0)
+        if item.final:
+            self._resends_counted.discard(item.outbox_id)
         if item.final and (held := self._holds.pop(item.outbox_id, 0)):
             self.spending.release(held)
         if not self.last_status.async_item_changed(item):

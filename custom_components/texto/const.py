@@ -72,6 +72,10 @@ EVENT_DELIVERY_REPORT: Final = "texto_delivery_report"
 
 # --- the outbox: delivery guarantee, failover, spending guard -------------------------------
 CONF_MAX_AGE: Final = "max_age"
+#: what becomes of an outcome nobody can settle: reported (never twice), or sent again once
+CONF_UNCONFIRMED_POLICY: Final = "unconfirmed_policy"
+UNCONFIRMED_REPORT: Final = "report"
+UNCONFIRMED_RESEND: Final = "resend"
 CONF_FALLBACK: Final = "fallback"
 CONF_DAILY_PARTS_CAP: Final = "daily_parts_cap"
 #: the highest daily cap the forms take

@@ -100,6 +100,9 @@ class Routes(Protocol):
     async def async_persist(self) -> None:
         """Write the outbox now (an attempt about to send by another route must say so)."""
 
+    def resends_unconfirmed(self) -> bool:
+        """Whether an outcome nobody can settle is sent again once (the ``resend`` policy)."""
+
 
 def request_of(item: OutboxItem) -> SendRequest:
     """The item's request, narrowed to the recipients still to send."""
@@ -118,8 +121,14 @@ async def async_attempt(routes: Routes, item: OutboxItem) -> Attempt:
     may narrow ``item.remaining`` (a partial send) and set ``item.maybe_sent`` (an unknown
     outcome): the outbox stores both with the item.
     """
+    return _resent_once(routes, item, await _async_attempt_once(routes, item))
+
+
+async def _async_attempt_once(routes: Routes, item: OutboxItem) -> Attempt:
     if item.maybe_sent:
         return await _async_checked_attempt(routes, item)
+    if item.resent:
+        return await _async_resend(routes, item)
     primary = routes.primary()
     try:
         return await _async_send(primary, item)
@@ -299,7 +308,47 @@ async def async_verify(routes: Routes, item: OutboxItem) -> Attempt:
     if route.gateway.capabilities.lost_send_check is LostSendCheck.LISTING:
         found = await _async_find_sent(route, item)
         return found or Attempt(AttemptOutcome.RETRY, route=route.name)
-    return await _async_checked_send(route, item)
+    return _resent_once(routes, item, await _async_checked_send(route, item))
+
+
+# --- the "resend" policy for unconfirmed outcomes -----------------------------------------------
+
+
+def _resent_once(routes: Routes, item: OutboxItem, attempt: Attempt) -> Attempt:
+    """With the ``resend`` policy, an outcome nobody can settle is sent again, once.
+
+    At least once rather than at most once: the alert may then arrive twice. Only by the
+    route that may have carried it (never a fallback), and never a second time.
+    """
+    if (
+        attempt.outcome is not AttemptOutcome.UNCONFIRMED
+        or item.resent
+        or not routes.resends_unconfirmed()
+    ):
+        return attempt
+    item.resent = True
+    item.maybe_sent = False
+    return Attempt(AttemptOutcome.RETRY, route=attempt.route, error=attempt.error, retry_after=0)
+
+
+async def _async_resend(routes: Routes, item: OutboxItem) -> Attempt:
+    """The one resend of the ``resend`` policy: by the item's route, no failover."""
+    route = routes.named(item.route)
+    if route is None:
+        return Attempt(AttemptOutcome.UNCONFIRMED, route=item.route)
+    try:
+        return await _async_send(route, item)
+    except TemporarilyUnavailableError as err:
+        return Attempt(
+            AttemptOutcome.RETRY, route=route.name, error=err, retry_after=err.retry_after
+        )
+    except PartialSendError as err:
+        return _partial(item, route, err, checking=False)
+    except GatewayError as err:
+        if err.outcome is Outcome.UNKNOWN:
+            return _unknown(item, route, err)
+        # refused now; the first attempt may still have gone out
+        return Attempt(AttemptOutcome.UNCONFIRMED, route=route.name, error=err)
 
 
 async def _async_checked_attempt(routes: Routes, item: OutboxItem) -> Attempt:

@@ -49,6 +49,7 @@ from .const import (
     CONF_SMTP_USERNAME,
     CONF_STOP_MENTION,
     CONF_TEXT_POLICY,
+    CONF_UNCONFIRMED_POLICY,
     CONF_WEBHOOK_ID,
     DAILY_PARTS_CAP_LIMIT,
     DEFAULT_LOW_CREDIT_THRESHOLD,
@@ -63,6 +64,8 @@ from .const import (
     ROUTE_API,
     ROUTE_API_THEN_EMAIL,
     ROUTE_EMAIL,
+    UNCONFIRMED_REPORT,
+    UNCONFIRMED_RESEND,
 )
 from .errors import sender_error
 from .flow_common import PASSWORD_SELECTOR, TEXT_SELECTOR, USERNAME_SELECTOR, select_selector
@@ -101,7 +104,7 @@ SMTP_KEYS = (
     CONF_SMTP_SENDER,
 )
 RECEIVING_KEYS = (CONF_RECEIVE_MODE, CONF_ALLOW_INTERNAL_URL)
-DELIVERY_KEYS = (CONF_MAX_AGE, CONF_FALLBACK, CONF_DAILY_PARTS_CAP)
+DELIVERY_KEYS = (CONF_MAX_AGE, CONF_FALLBACK, CONF_DAILY_PARTS_CAP, CONF_UNCONFIRMED_POLICY)
 #: minutes: a day at most (an alert a day late is no alert)
 MAX_AGE_LIMIT = 24 * 60
 DEFAULT_MAX_AGE_MINUTES = int(DEFAULT_MAX_AGE.total_seconds()) // 60
@@ -192,6 +195,9 @@ def _delivery_schema(fallbacks: list[SelectOptionDict]) -> vol.Schema:
                     )
                 ),
                 vol.Coerce(int),
+            ),
+            vol.Required(CONF_UNCONFIRMED_POLICY, default=UNCONFIRMED_REPORT): select_selector(
+                [UNCONFIRMED_REPORT, UNCONFIRMED_RESEND], CONF_UNCONFIRMED_POLICY
             ),
         }
     )
@@ -351,6 +357,7 @@ class TextoOptionsFlow(OptionsFlow):
                 CONF_MAX_AGE: user_input[CONF_MAX_AGE],
                 CONF_FALLBACK: "" if fallback == FALLBACK_NONE else fallback,
                 CONF_DAILY_PARTS_CAP: user_input[CONF_DAILY_PARTS_CAP],
+                CONF_UNCONFIRMED_POLICY: user_input[CONF_UNCONFIRMED_POLICY],
             }
             return self._async_save(values, DELIVERY_KEYS)
         options = self.config_entry.options
@@ -361,6 +368,7 @@ class TextoOptionsFlow(OptionsFlow):
             CONF_MAX_AGE: options.get(CONF_MAX_AGE, DEFAULT_MAX_AGE_MINUTES),
             CONF_FALLBACK: fallback,
             CONF_DAILY_PARTS_CAP: options.get(CONF_DAILY_PARTS_CAP, 0),
+            CONF_UNCONFIRMED_POLICY: options.get(CONF_UNCONFIRMED_POLICY, UNCONFIRMED_REPORT),
         }
         return self.async_show_form(
             step_id="delivery",

@@ -132,6 +132,8 @@ class OutboxItem:
     #: an attempt may have gone out unconfirmed: delivery verifies before any resend and
     #: never fails over; set by delivery (async_attempt, async_verify), to be stored
     maybe_sent: bool = False
+    #: sent again once after an outcome nobody could settle (the ``resend`` policy)
+    resent: bool = False
     #: the last attempt's error (not stored: a restart forgets it, ``reason`` remains)
     error: GatewayError | None = None
 
@@ -155,6 +157,7 @@ class OutboxItem:
             "reason": self.reason,
             "remaining": None if self.remaining is None else list(self.remaining),
             "maybe_sent": self.maybe_sent,
+            "resent": self.resent,
         }
 
     @classmethod
@@ -174,6 +177,7 @@ class OutboxItem:
             reason=data["reason"],
             remaining=None if remaining is None else tuple(remaining),
             maybe_sent=data.get("maybe_sent", False),
+            resent=data.get("resent", False),
         )
 
 
@@ -263,8 +267,10 @@ class Outbox:
         #: items found ``sending`` at start-up: they may have gone out, verify them first
         self._to_verify: set[str] = set()
         self._slots = asyncio.Semaphore(CONCURRENCY)
-        #: the attempts in flight, and how far their requests got
+        #: how far the requests of each item's latest attempt got
         self._attempts: dict[str, AttemptTrace] = {}
+        #: the items whose attempt is in flight now (a stop waits for them a little)
+        self._in_flight: set[str] = set()
         self._stopped = False
         self.clock: Callable[[], datetime] = dt_util.utcnow
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -350,9 +356,9 @@ class Outbox:
         if self._stopped:
             return
         self._stopped = True
-        attempting = [self._workers[key] for key in self._attempts if key in self._workers]
+        attempting = [self._workers[key] for key in self._in_flight if key in self._workers]
         for key, worker in self._workers.items():
-            if key not in self._attempts:
+            if key not in self._in_flight:
                 worker.cancel()  # waiting for a retry, or for a slot: nothing in flight
         if attempting:
             await asyncio.wait(attempting, timeout=STOP_GRACE)
@@ -495,11 +501,15 @@ class Outbox:
     async def _async_attempt(self, item: OutboxItem) -> Attempt:
         with trace_attempt() as trace:
             self._attempts[item.outbox_id] = trace
-            if item.outbox_id in self._to_verify:
-                attempt = await self._owner.async_verify(item)
-                self._to_verify.discard(item.outbox_id)
-                return _with_reason(attempt, REASON_INTERRUPTED)
-            return _with_reason(await self._owner.async_attempt(item), REASON_CANNOT_VERIFY)
+            self._in_flight.add(item.outbox_id)
+            try:
+                if item.outbox_id in self._to_verify:
+                    attempt = await self._owner.async_verify(item)
+                    self._to_verify.discard(item.outbox_id)
+                    return _with_reason(attempt, REASON_INTERRUPTED)
+                return _with_reason(await self._owner.async_attempt(item), REASON_CANNOT_VERIFY)
+            finally:
+                self._in_flight.discard(item.outbox_id)
 
     async def _async_until_due(self, item: OutboxItem) -> None:
         """Sleep until the item's next attempt, or until it expires if that comes first."""

@@ -18,11 +18,14 @@ from homeassistant.core import HomeAssistant
 from .const import (
     CONF_FALLBACK,
     CONF_ROUTE,
+    CONF_UNCONFIRMED_POLICY,
     DOMAIN,
     FALLBACK_MAIL2SMS,
     ROUTE_API,
     ROUTE_API_THEN_EMAIL,
     ROUTE_EMAIL,
+    UNCONFIRMED_REPORT,
+    UNCONFIRMED_RESEND,
 )
 from .delivery import AccountRoute
 from .gateway.base import Gateway
@@ -106,6 +109,11 @@ class AccountRoutes:
     async def async_persist(self) -> None:
         """Write the outbox now."""
         await self._persist()
+
+    def resends_unconfirmed(self) -> bool:
+        """Whether the account's policy for unconfirmed outcomes is ``resend``."""
+        policy = self._entry.options.get(CONF_UNCONFIRMED_POLICY, UNCONFIRMED_REPORT)
+        return bool(policy == UNCONFIRMED_RESEND)
 
     def _other_account_route(self, entry_id: str) -> AccountRoute | None:
         """Another loaded Texto account's first route, named by its entry id."""

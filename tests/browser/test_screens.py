@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -34,6 +35,17 @@ def entry_id(demo: Demo, title: str) -> str:
     """The config entry id of the demo's account titled ``title``."""
     entries = demo.request("GET", "/api/config/config_entries/entry?domain=texto")
     return str(next(entry["entry_id"] for entry in entries if entry["title"] == title))
+
+
+def wait_until_loaded(demo: Demo, entry: str, seconds: float = 15.0) -> None:
+    """Wait for the account to be loaded again (saved options reload it)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        entries = demo.request("GET", "/api/config/config_entries/entry?domain=texto")
+        if any(e["entry_id"] == entry and e["state"] == "loaded" for e in entries):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the account {entry} did not load again")
 
 
 def call_service(page: Page, domain: str, service: str, data: dict[str, Any]) -> str | None:
@@ -205,6 +217,7 @@ def test_daily_cap_issue_is_fixed_from_its_own_form(page: Page, demo: Demo, lang
         f"/api/config/config_entries/options/flow/{flow['flow_id']}",
         {"max_age": 60, "fallback": "none", "daily_parts_cap": 1},
     )
+    wait_until_loaded(demo, account)
     open_page(page, demo, "/config/repairs")
     message = {"config_entry_id": account, "recipients": ["06 98 76 54 32"], "message": "Alerte"}
     refused = [call_service(page, "texto", "send_sms", message) for _ in range(2)]

@@ -29,6 +29,7 @@ from custom_components.texto.const import (
     CONF_SMTP_PORT,
     CONF_SMTP_SECURITY,
     CONF_SMTP_SENDER,
+    CONF_UNCONFIRMED_POLICY,
     DOMAIN,
 )
 
@@ -122,6 +123,7 @@ async def test_every_gateway_has_the_step_with_its_defaults(hass: HomeAssistant)
             CONF_MAX_AGE: 60,
             CONF_FALLBACK: "none",
             CONF_DAILY_PARTS_CAP: 0,
+            CONF_UNCONFIRMED_POLICY: "report",
         }
         hass.config_entries.options.async_abort(result["flow_id"])
 
@@ -132,7 +134,12 @@ async def test_saved_values_keep_the_other_options(hass: HomeAssistant) -> None:
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_MAX_AGE: 15, CONF_FALLBACK: "none", CONF_DAILY_PARTS_CAP: 40},
+        {
+            CONF_MAX_AGE: 15,
+            CONF_FALLBACK: "none",
+            CONF_DAILY_PARTS_CAP: 40,
+            CONF_UNCONFIRMED_POLICY: "resend",
+        },
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -144,6 +151,7 @@ async def test_saved_values_keep_the_other_options(hass: HomeAssistant) -> None:
         CONF_MAX_AGE: 15,
         CONF_FALLBACK: "",
         CONF_DAILY_PARTS_CAP: 40,
+        CONF_UNCONFIRMED_POLICY: "resend",
     }
     assert isinstance(entry.options[CONF_MAX_AGE], int)
 
@@ -156,7 +164,12 @@ async def test_empty_form_takes_the_defaults(hass: HomeAssistant) -> None:
 
     entry = hass.config_entries.async_get_entry(entry_id)
     assert entry is not None
-    assert entry.options == {CONF_MAX_AGE: 60, CONF_FALLBACK: "", CONF_DAILY_PARTS_CAP: 0}
+    assert entry.options == {
+        CONF_MAX_AGE: 60,
+        CONF_FALLBACK: "",
+        CONF_DAILY_PARTS_CAP: 0,
+        CONF_UNCONFIRMED_POLICY: "report",
+    }
 
 
 async def test_fallbacks_are_mail2sms_and_the_other_accounts(hass: HomeAssistant) -> None:
@@ -239,6 +252,7 @@ async def test_a_removed_fallback_shows_as_none(hass: HomeAssistant) -> None:
         CONF_MAX_AGE: 60,
         CONF_FALLBACK: "none",
         CONF_DAILY_PARTS_CAP: 9,
+        CONF_UNCONFIRMED_POLICY: "report",
     }
 
 

@@ -368,6 +368,52 @@ async def test_allmysms_cannot_tell_so_it_is_reported_unknown(
         assert event.data["attempts"] == 1
 
 
+async def test_the_resend_policy_sends_an_unconfirmed_alert_again_once(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, mail2sms_sim: Mail2SmsSimulator
+) -> None:
+    """At least once: the lost answer's alert goes again, by the same route, and only once."""
+    options = {
+        **mail2sms_options(mail2sms_sim, fallback="mail2sms"),
+        "unconfirmed_policy": "resend",
+        "daily_parts_cap": 10,
+    }
+    entry = await set_up(hass, allmysms_entry(allmysms_sim, options=options))
+    short_read_timeout(entry)
+    # the first answer is lost, and so is the resend's: no third try
+    allmysms_sim.fail_next("slow_after_accept", count=2, path=SEND_PATHS["allmysms"], delay=1.0)
+    failed = async_capture_events(hass, EVENT_SEND_FAILED)
+
+    await burst(hass, entry, 1)
+    box = outbox_of(entry)
+    await box.async_drain()
+
+    assert len(allmysms_sim.requests_to(SEND_PATHS["allmysms"])) == 2
+    assert sum(delivered(allmysms_sim).values()) == 2  # it arrived twice, as the policy says
+    assert mail2sms_sim.received == []  # never by the fallback
+    assert states(box) == Counter({SendState.UNCONFIRMED: 1})
+    [event] = failed
+    assert event.data["attempts"] == 2
+
+
+async def test_the_resend_policy_counts_a_delivered_resend_as_sent(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(
+        hass, allmysms_entry(allmysms_sim, options={"unconfirmed_policy": "resend"})
+    )
+    short_read_timeout(entry)
+    allmysms_sim.fail_next("slow_after_accept", count=1, path=SEND_PATHS["allmysms"], delay=1.0)
+
+    await burst(hass, entry, 1)
+    box = outbox_of(entry)
+    await box.async_drain()
+
+    assert sum(delivered(allmysms_sim).values()) == 2
+    assert states(box) == Counter({SendState.SENT: 1})
+    # both sends are billed, and counted against the daily cap
+    assert entry.runtime_data.spending.used == 2
+
+
 # --- failover ------------------------------------------------------------------------------------
 
 

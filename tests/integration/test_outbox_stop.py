@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +28,7 @@ from custom_components.texto.const import DOMAIN, EVENT_SEND_FAILED
 from tests.simulator.allmysms import AllMySmsSimulator
 
 from .common import ALICE, allmysms_entry, send_sms, set_up
+from .test_outbox import Parking
 
 SEND_PATH = "/http/9.0/sendSms/"
 
@@ -131,3 +133,25 @@ async def test_stopped_while_the_answer_is_pending_it_is_unconfirmed_and_said_wh
     assert [sms.text for sms in allmysms_sim.messages] == ["A"]
     [event] = failed
     assert (event.data["final_status"], event.data["reason"]) == ("unconfirmed", "interrupted")
+
+
+async def test_alerts_waiting_for_a_retry_do_not_hold_the_stop_up(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, hass_storage: dict[str, Any]
+) -> None:
+    """The grace is for attempts in flight: an alert waiting out its backoff stops at once."""
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    parking = Parking(2)
+    account_of(entry).outbox.sleep = parking.sleep
+    await allmysms_sim.refuse_connections()
+    for number in range(2):
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message=f"A{number}", wait=False)
+    await parking.wait()  # each tried once, refused, waiting for its retry
+
+    started = time.monotonic()
+    await hass.async_stop()
+
+    assert time.monotonic() - started < 2.0  # well under the 5 s grace
+    assert stored_states(hass_storage, entry) == ["queued", "queued"]
+    await allmysms_sim.accept_connections()
+    assert await _start_again(allmysms_sim, entry) == []
+    assert sorted(sms.text for sms in allmysms_sim.messages) == ["A0", "A1"]
