@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
 
 from tests.simulator.allmysms import AllMySmsSimulator
+from tests.simulator.unanswered import unanswered_url
 from texto_gateway import AllMySmsGateway, SendRequest
 from texto_gateway.errors import TemporarilyUnavailableError
 from texto_gateway.phases import Phase, phase_tracing, trace_attempt
@@ -25,23 +24,10 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-def unanswered_port() -> Iterator[int]:
-    """A port whose connections never complete: its backlog is full and nobody accepts."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(0)
-    port = server.getsockname()[1]
-    fillers = []
-    for _ in range(4):  # the kernel queues backlog + 1: then SYNs are dropped
-        filler = socket.socket()
-        filler.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            filler.connect(("127.0.0.1", port))
-        fillers.append(filler)
-    yield port
-    for filler in fillers:
-        filler.close()
-    server.close()
+def unanswered() -> Iterator[str]:
+    """A gateway URL whose connections never complete."""
+    with unanswered_url() as url:
+        yield url
 
 
 async def _cut_short(coroutine: object, after: float) -> None:
@@ -53,11 +39,9 @@ async def _cut_short(coroutine: object, after: float) -> None:
 
 
 async def test_cut_short_while_connecting_nothing_was_sent(
-    session: aiohttp.ClientSession, unanswered_port: int
+    session: aiohttp.ClientSession, unanswered: str
 ) -> None:
-    client = AllMySmsGateway(
-        "demo", "key", session=session, base_url=f"http://127.0.0.1:{unanswered_port}"
-    )
+    client = AllMySmsGateway("demo", "key", session=session, base_url=unanswered)
     with trace_attempt() as trace:
         await _cut_short(client.send(REQUEST), after=0.3)
     assert trace.phase is Phase.NOT_CONNECTED
@@ -112,10 +96,8 @@ async def test_a_session_without_tracing_cannot_tell(session: aiohttp.ClientSess
     assert not trace.nothing_sent
 
 
-async def test_a_client_without_a_session_traces_its_own(unanswered_port: int) -> None:
-    async with AllMySmsGateway(
-        "demo", "key", base_url=f"http://127.0.0.1:{unanswered_port}"
-    ) as client:
+async def test_a_client_without_a_session_traces_its_own(unanswered: str) -> None:
+    async with AllMySmsGateway("demo", "key", base_url=unanswered) as client:
         with trace_attempt() as trace:
             await _cut_short(client.send(REQUEST), after=0.3)
     assert trace.nothing_sent

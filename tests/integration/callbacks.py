@@ -7,9 +7,15 @@ the webhook's HTTP path is tested on its own.
 
 from __future__ import annotations
 
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from homeassistant.components.webhook import async_generate_path
 from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.texto.account import TextoAccount
+from custom_components.texto.const import CONF_WEBHOOK_ID
 from custom_components.texto.gateway.allmysms import AllMySmsGateway
 from custom_components.texto.gateway.models import DeliveryReport, InboundMessage
 from custom_components.texto.gateway.sms123 import Sms123Gateway
@@ -119,3 +125,8 @@ def sms123_report(reference: str, number: str | None, erreur: str = "") -> Deliv
     if number is not None:
         params["gsm"] = number
     return _report(Sms123Gateway.parse_callback(params))
+
+
+def url_of(client: TestClient[Any, Any], entry: MockConfigEntry) -> str:
+    """The full URL of ``entry``'s webhook on the test server."""
+    return str(client.make_url(async_generate_path(entry.data[CONF_WEBHOOK_ID])))

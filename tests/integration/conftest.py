@@ -8,16 +8,19 @@ import custom_components.texto  # noqa: F401  # isort: skip
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
 import voluptuous as vol
+from aiohttp.test_utils import TestClient
 from homeassistant.config_entries import ConfigSubentryFlow, OptionsFlow
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowHandler, FlowManager, FlowResultType, section
 from homeassistant.helpers.selector import SelectSelector
+from homeassistant.setup import async_setup_component
 
 from custom_components.texto.config_flow import (
     RecipientSubentryFlowHandler,
@@ -154,3 +157,17 @@ def _check_fields(
             }
             assert values <= set(labels), key
     return texts
+
+
+type ClientFactory = Callable[[], Coroutine[Any, Any, TestClient[Any, Any]]]
+
+
+@pytest.fixture
+async def client(
+    hass: HomeAssistant, hass_client_no_auth: ClientFactory, socket_enabled: None
+) -> TestClient[Any, Any]:
+    """HA's HTTP server on 127.0.0.1, also Home Assistant's external URL (as if public)."""
+    assert await async_setup_component(hass, "webhook", {})
+    client = await hass_client_no_auth()
+    await hass.config.async_update(external_url=str(client.make_url("")).rstrip("/"))
+    return client

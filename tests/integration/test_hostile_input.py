@@ -12,8 +12,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.webhook import async_generate_path
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.texto.const import (
     CONF_DEFAULT_SENDER,
@@ -27,26 +26,8 @@ from custom_components.texto.gateway.gate import MAX_TEXT_CHARS
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.smsmode import SmsmodeSimulator
 
+from .callbacks import url_of
 from .common import ALICE, BOB, allmysms_entry, set_up, smsmode_entry
-
-type ClientFactory = Callable[[], Coroutine[Any, Any, TestClient[Any, Any]]]
-
-REPLIES = {CONF_MESSAGE_CLASS: MESSAGE_CLASS_REPLIES}
-
-
-@pytest.fixture
-async def client(
-    hass: HomeAssistant, hass_client_no_auth: ClientFactory, socket_enabled: None
-) -> TestClient[Any, Any]:
-    """HA's HTTP server on 127.0.0.1, also Home Assistant's external URL (as if public)."""
-    assert await async_setup_component(hass, "webhook", {})
-    client = await hass_client_no_auth()
-    await hass.config.async_update(external_url=str(client.make_url("")).rstrip("/"))
-    return client
-
-
-def url_of(client: TestClient[Any, Any], entry: MockConfigEntry) -> str:
-    return str(client.make_url(async_generate_path(entry.data[CONF_WEBHOOK_ID])))
 
 
 async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[str, Any]:
@@ -59,6 +40,11 @@ async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[st
     )
     assert isinstance(response, dict)
     return response
+
+
+type ClientFactory = Callable[[], Coroutine[Any, Any, TestClient[Any, Any]]]
+
+REPLIES = {CONF_MESSAGE_CLASS: MESSAGE_CLASS_REPLIES}
 
 
 # --- trust -------------------------------------------------------------------------------------

@@ -8,8 +8,6 @@ Assistant on the same stored data, and count what the gateway really took.
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +24,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.texto.account import TextoAccount
 from custom_components.texto.const import DOMAIN, EVENT_SEND_FAILED
 from tests.simulator.allmysms import AllMySmsSimulator
+from tests.simulator.unanswered import unanswered_url
 
 from .common import ALICE, allmysms_entry, send_sms, set_up
 from .test_outbox import Parking
@@ -34,23 +33,10 @@ SEND_PATH = "/http/9.0/sendSms/"
 
 
 @pytest.fixture
-def unanswered_url() -> Iterator[str]:
-    """A gateway URL whose connections never complete (full backlog, nobody accepts)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(0)
-    port = server.getsockname()[1]
-    fillers = []
-    for _ in range(4):  # the kernel queues backlog + 1 connections, then drops SYNs
-        filler = socket.socket()
-        filler.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            filler.connect(("127.0.0.1", port))
-        fillers.append(filler)
-    yield f"http://127.0.0.1:{port}"
-    for filler in fillers:
-        filler.close()
-    server.close()
+def unanswered() -> Iterator[str]:
+    """A gateway URL whose connections never complete."""
+    with unanswered_url() as url:
+        yield url
 
 
 def account_of(entry: MockConfigEntry) -> TextoAccount:
@@ -79,12 +65,12 @@ async def _start_again(sim: AllMySmsSimulator, entry: MockConfigEntry) -> list[A
 async def test_stopped_while_connecting_nothing_is_unconfirmed(
     hass: HomeAssistant,
     allmysms_sim: AllMySmsSimulator,
-    unanswered_url: str,
+    unanswered: str,
     hass_storage: dict[str, Any],
 ) -> None:
     """An outage and a power cut meet: the alerts whose attempts were connecting."""
     entry = await set_up(hass, allmysms_entry(allmysms_sim))
-    account_of(entry).gateway._transport.base_url = unanswered_url  # connections hang
+    account_of(entry).gateway._transport.base_url = unanswered  # connections hang
     for number in range(2):
         await send_sms(hass, entry.entry_id, recipients=[ALICE], message=f"A{number}", wait=False)
 

@@ -18,7 +18,6 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
@@ -40,6 +39,7 @@ from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
 from tests.simulator.smsmode import SmsmodeSimulator
 
+from .callbacks import url_of
 from .common import ALICE, allmysms_entry, set_up, sms123_entry, smsmode_entry
 from .conftest import TRANSLATIONS
 
@@ -74,23 +74,8 @@ REPLY_KEYS = {
 }
 
 
-@pytest.fixture
-async def client(
-    hass: HomeAssistant, hass_client_no_auth: ClientFactory, socket_enabled: None
-) -> TestClient[Any, Any]:
-    """HA's HTTP server on 127.0.0.1, also Home Assistant's external URL (as if public)."""
-    assert await async_setup_component(hass, "webhook", {})
-    client = await hass_client_no_auth()
-    await hass.config.async_update(external_url=str(client.make_url("")).rstrip("/"))
-    return client
-
-
 def webhook_path(entry: MockConfigEntry) -> str:
     return async_generate_path(entry.data[CONF_WEBHOOK_ID])
-
-
-def url_of(client: TestClient[Any, Any], entry: MockConfigEntry) -> str:
-    return str(client.make_url(webhook_path(entry)))
 
 
 async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[str, Any]:
