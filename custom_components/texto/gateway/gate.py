@@ -38,6 +38,8 @@ MAX_DETAIL_CHARS: Final = 200
 
 #: characters of a reference echoed back (Texto's own are at most 40)
 MAX_LABEL_CHARS: Final = 64
+#: characters of a gateway's own status kept
+MAX_STATUS_CHARS: Final = 32
 
 #: C0 controls but tab, line feed and carriage return; DEL; C1 controls
 _CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -49,8 +51,6 @@ _ID_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+=-]{0,127}")
 _E164_RE: Final = re.compile(r"\+[1-9][0-9]{6,14}")
 #: a short code: the few digits a service texts from (36034, 38200, 61000...)
 _SHORT_CODE_RE: Final = re.compile(r"[0-9]{3,8}")
-#: a gateway's own status code
-_STATUS_RE: Final = re.compile(r"[A-Za-z0-9 ._:-]{0,32}")
 
 
 def check_fields(params: Mapping[str, str]) -> dict[str, str]:
@@ -104,8 +104,6 @@ def _screen_reply(reply: InboundMessage) -> InboundMessage:
 def _screen_report(report: DeliveryReport) -> DeliveryReport:
     if report.recipient is not None and not is_phone_or_short_code(report.recipient):
         raise CallbackError("a report about something that is not a phone number")
-    if not _STATUS_RE.fullmatch(report.provider_status):
-        raise CallbackError("a report whose status code is not a code")
     message_id = _id(report.message_id, "message id")
     recipient_message_id = _id(report.recipient_message_id, "recipient message id")
     if message_id is None and recipient_message_id is None:
@@ -119,14 +117,17 @@ def _screen_report(report: DeliveryReport) -> DeliveryReport:
         recipient_message_id=recipient_message_id,
         reference=_label(report.reference),
         detail=detail,
+        # the gateway's own code, kept as a label: 123-SMS's ``erreur`` is not documented
+        # as a code, and a report must not be lost over its wording
+        provider_status=_label(report.provider_status, MAX_STATUS_CHARS) or "",
     )
 
 
-def _label(value: str | None) -> str | None:
-    """A caller's reference echoed back: one line of text, bounded; None when unusable."""
+def _label(value: str | None, limit: int = MAX_LABEL_CHARS) -> str | None:
+    """A short text echoed back (a reference, a status): one line, bounded; None if empty."""
     if value is None:
         return None
-    label = _LINE_RE.sub(" ", clean_text(value, MAX_LABEL_CHARS)).strip()
+    label = _LINE_RE.sub(" ", clean_text(value, limit)).strip()
     return label or None
 
 
