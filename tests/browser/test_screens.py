@@ -37,15 +37,25 @@ def entry_id(demo: Demo, title: str) -> str:
     return str(next(entry["entry_id"] for entry in entries if entry["title"] == title))
 
 
-def wait_until_loaded(demo: Demo, entry: str, seconds: float = 15.0) -> None:
-    """Wait for the account to be loaded again (saved options reload it)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        entries = demo.request("GET", "/api/config/config_entries/entry?domain=texto")
-        if any(e["entry_id"] == entry and e["state"] == "loaded" for e in entries):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"the account {entry} did not load again")
+def _loaded(demo: Demo, entry: str) -> bool:
+    entries = demo.request("GET", "/api/config/config_entries/entry?domain=texto")
+    return any(e["entry_id"] == entry and e["state"] == "loaded" for e in entries)
+
+
+def wait_until_loaded(demo: Demo, entry: str) -> None:
+    """Wait for the account's reload (saved options reload it) to be over.
+
+    First until it is seen unloading (up to 3 s: a quick reload may be missed), then until
+    it is loaded again: an action sent in between is refused, and HA logs that as an error.
+    """
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and _loaded(demo, entry):
+        time.sleep(0.05)
+    deadline = time.monotonic() + 15
+    while not _loaded(demo, entry):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the account {entry} did not load again")
+        time.sleep(0.1)
 
 
 def call_service(page: Page, domain: str, service: str, data: dict[str, Any]) -> str | None:
@@ -246,4 +256,5 @@ def test_daily_cap_issue_is_fixed_from_its_own_form(page: Page, demo: Demo, lang
     dialog.get_by_role("spinbutton").fill("0")
     dialog.get_by_role("button", name=ha_text(language, "ui.common.submit")).click()
     expect(page.get_by_text(title)).to_have_count(0)
+    wait_until_loaded(demo, account)  # the new cap reloads the account
     assert call_service(page, "texto", "send_sms", message) is None
