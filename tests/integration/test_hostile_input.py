@@ -28,18 +28,12 @@ from tests.simulator.smsmode import SmsmodeSimulator
 
 from .callbacks import url_of
 from .common import ALICE, BOB, allmysms_entry, set_up, smsmode_entry
+from .common import send_sms as send_to
 
 
 async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_sms",
-        {"config_entry_id": entry_id, "recipients": [ALICE], "message": "Alarme", **fields},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
+    """``common.send_sms`` with this module's usual alert: "Alarme" to Alice."""
+    return await send_to(hass, entry_id, **{"recipients": [ALICE], "message": "Alarme", **fields})
 
 
 type ClientFactory = Callable[[], Coroutine[Any, Any, TestClient[Any, Any]]]

@@ -41,6 +41,7 @@ from tests.simulator.smsmode import SmsmodeSimulator
 
 from .callbacks import url_of
 from .common import ALICE, allmysms_entry, set_up, sms123_entry, smsmode_entry
+from .common import send_sms as send_to
 from .conftest import TRANSLATIONS
 
 type ClientFactory = Callable[[], Coroutine[Any, Any, TestClient[Any, Any]]]
@@ -79,15 +80,8 @@ def webhook_path(entry: MockConfigEntry) -> str:
 
 
 async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_sms",
-        {"config_entry_id": entry_id, "recipients": [ALICE], "message": "Alarme", **fields},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
+    """``common.send_sms`` with this module's usual alert: "Alarme" to Alice."""
+    return await send_to(hass, entry_id, **{"recipients": [ALICE], "message": "Alarme", **fields})
 
 
 # --- the whole loop, each gateway with its real callback format ------------------------------
