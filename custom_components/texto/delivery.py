@@ -97,8 +97,8 @@ class Routes(Protocol):
     def named(self, name: str | None) -> AccountRoute | None:
         """The route ``item.route`` names (None: the primary), when it still exists."""
 
-    async def async_persist(self) -> None:
-        """Write the outbox now (an attempt about to send by another route must say so)."""
+    async def async_persist(self, item: OutboxItem) -> None:
+        """Write ``item`` now (its attempt is about to send by another route: it must say so)."""
 
     def resends_unconfirmed(self) -> bool:
         """Whether an outcome nobody can settle is sent again once (the ``resend`` policy)."""
@@ -172,7 +172,7 @@ async def _async_second_routes(
         # on disk before the request leaves: a restart must verify the route that may have
         # carried it, not the primary (which could then send it a second time)
         item.route = route.name
-        await routes.async_persist()
+        await routes.async_persist(item)
         try:
             return await _async_send(route, item)
         except PartialSendError as err:

@@ -1,11 +1,12 @@
 """The persistent outbox: every send is written here before its first attempt.
 
-An item moves ``queued -> sending -> sent | scheduled | failed | expired | unconfirmed``. It is
-written to a private store before any request can leave (so a restart never loses it), and
-its disk state says ``sending`` whenever a request may be on its way: an item found
-``sending`` at start-up may have gone out, and is verified with the gateway rather than sent
-again. Retries follow an exponential backoff with full jitter, only when the delivery
-attempt says nothing was sent; an item older than the account's maximum age expires.
+An item moves ``queued -> sending -> sent | scheduled | failed | expired | unconfirmed``. Each
+move is a record of the outbox's journal (journal.py), on the disk before any request can
+leave (so a restart never loses it), and the disk says ``sending`` whenever a request may be
+on its way: an item found ``sending`` at start-up may have gone out, and is verified with the
+gateway rather than sent again. Retries follow an exponential backoff with full jitter, only
+when the delivery attempt says nothing was sent; an item older than the account's maximum
+age expires.
 
 The outbox knows nothing of gateways: its owner (``OutboxOwner``, the account) makes the
 attempts and records what they carried.
@@ -28,7 +29,6 @@ from uuid import uuid4
 from homeassistant.components import persistent_notification
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HassJob, HomeAssistant, callback
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
@@ -37,6 +37,7 @@ from .errors import gateway_error
 from .gateway.errors import GatewayError
 from .gateway.models import SendRequest, SendResult, SendStatus
 from .gateway.phases import AttemptTrace, trace_attempt
+from .journal import OutboxJournal, Record
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,8 +52,6 @@ BACKOFF_CAP = 60.0
 WAIT_LIMIT = 30.0
 #: final items kept in memory, for the sensor and diagnostics
 HISTORY: Final = 100
-#: seconds between a change that is safe to lose and its write
-SAVE_DELAY: Final = 1
 
 WAITING_STATES: Final = frozenset({SendState.QUEUED, SendState.SENDING})
 #: the final states the user is told about loudly (event and notification)
@@ -241,7 +240,7 @@ def status_of(result: SendResult) -> SendState:
 
 
 class Outbox:
-    """One account's outbox: its items, their workers, its store.
+    """One account's outbox: its items, their workers, its journal.
 
     ``clock``, ``sleep`` and ``jitter`` are attributes so that tests can run the backoff
     and the expiry on a clock of their own.
@@ -252,12 +251,14 @@ class Outbox:
         hass: HomeAssistant,
         entry: ConfigEntry[Any],
         owner: OutboxOwner,
-        store: Store[dict[str, Any]],
+        journal: OutboxJournal,
     ) -> None:
         self.hass = hass
         self._entry = entry
         self._owner = owner
-        self._store = store
+        self._journal = journal
+        journal.snapshot = self._snapshot
+        journal.size = lambda: len(self._waiting)
         self._waiting: dict[str, OutboxItem] = {}
         self._history: deque[OutboxItem] = deque(maxlen=HISTORY)
         #: the history by state, kept as it changes (the sensor reads it after every change)
@@ -272,6 +273,8 @@ class Outbox:
         #: the items whose attempt is in flight now (a stop waits for them a little)
         self._in_flight: set[str] = set()
         self._stopped = False
+        #: submissions whose record is being written (a stop waits for them)
+        self._accepting: set[asyncio.Task[None]] = set()
         self.clock: Callable[[], datetime] = dt_util.utcnow
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self.jitter: Callable[[float, float], float] = random.uniform
@@ -315,9 +318,12 @@ class Outbox:
 
     async def async_load(self) -> None:
         """Read the items a previous run left waiting (nothing starts before async_start)."""
-        stored = await self._store.async_load() or {}
-        for data in stored.get("items", []):
-            item = OutboxItem.from_dict(data)
+        for data in await self._journal.async_load():
+            try:
+                item = OutboxItem.from_dict(data)
+            except (KeyError, TypeError, ValueError):
+                _LOGGER.warning("Outbox: a stored item cannot be read and is skipped")
+                continue
             if item.final:
                 continue
             if item.state is SendState.SENDING:
@@ -326,6 +332,8 @@ class Outbox:
             item.next_attempt_at = None
             self._waiting[item.outbox_id] = item
             self._done[item.outbox_id] = asyncio.Event()
+        # one snapshot of what was read: a torn record or an old store leaves nothing behind
+        await self._journal.async_compact()
 
     @callback
     def async_start(self) -> None:
@@ -356,6 +364,9 @@ class Outbox:
         if self._stopped:
             return
         self._stopped = True
+        if self._accepting:
+            # written in a moment: each then goes back to ``queued`` (no attempt starts)
+            await asyncio.wait(list(self._accepting))
         attempting = [self._workers[key] for key in self._in_flight if key in self._workers]
         for key, worker in self._workers.items():
             if key not in self._in_flight:
@@ -367,7 +378,7 @@ class Outbox:
             worker.cancel()
         if workers:
             await asyncio.wait(workers)
-        await self._store.async_save(self._dump())
+        await self._journal.async_flush()
         # callers still waiting get ``queued``: the item is safe on disk
         for event in self._done.values():
             event.set()
@@ -377,9 +388,9 @@ class Outbox:
         while self._workers:
             await asyncio.wait(list(self._workers.values()))
 
-    async def async_persist(self) -> None:
-        """Write the outbox now (an attempt about to send by another route must say so)."""
-        await self._store.async_save(self._dump())
+    async def async_persist(self, item: OutboxItem) -> None:
+        """Write ``item`` now (its attempt is about to send by another route: it must say so)."""
+        await self._journal.async_write(Record.ATTEMPT, item.to_dict())
 
     # --- submitting and waiting --------------------------------------------------------------
 
@@ -387,7 +398,7 @@ class Outbox:
         """Write ``request`` to the outbox, then start its first attempt.
 
         The request must have been validated. Raise a translated error when the outbox is
-        full.
+        full, or cannot be written (then nothing is sent).
         """
         if len(self._waiting) >= MAX_WAITING:
             raise gateway_error("outbox_full", capacity=MAX_WAITING)
@@ -406,20 +417,34 @@ class Outbox:
             item.state = SendState.SENDING
         self._waiting[item.outbox_id] = item
         self._done[item.outbox_id] = asyncio.Event()
+        accepting = self.hass.async_create_task(
+            self._async_accept(item, holding_slot=holding_slot),
+            f"{DOMAIN} outbox accept",
+            eager_start=True,
+        )
+        self._accepting.add(accepting)
+        accepting.add_done_callback(self._accepting.discard)
+        # a caller that gives up now does not take the send back: its record is on its way
+        await asyncio.shield(accepting)
+        return item
+
+    async def _async_accept(self, item: OutboxItem, *, holding_slot: bool) -> None:
+        """Write the new ``item``, then start its first attempt."""
         # The write comes first, the request after it. Side by side they are slower, not
         # faster: the write's thread and the event loop then take turns at the GIL.
         try:
-            await self._store.async_save(self._dump())
-        except BaseException:
+            await self._journal.async_write(Record.SUBMITTED, item.to_dict())
+        except BaseException as err:
             # not written: not accepted
             del self._waiting[item.outbox_id]
             del self._done[item.outbox_id]
             if holding_slot:
                 self._slots.release()
+            if isinstance(err, OSError):
+                raise gateway_error("outbox_unwritable", error=err.strerror or "OSError") from err
             raise
         self._owner.async_item_submitted(item)
         self._start_worker(item, holding_slot=holding_slot)
-        return item
 
     async def async_wait(self, item: OutboxItem) -> None:
         """Return when ``item`` is final, or after ``WAIT_LIMIT`` seconds (it goes on then)."""
@@ -438,7 +463,10 @@ class Outbox:
     def _start_worker(self, item: OutboxItem, *, holding_slot: bool) -> None:
         if self._stopped:
             if holding_slot:
+                # submitted ``sending`` while Home Assistant began to stop: it never left
                 self._slots.release()
+                item.state = SendState.QUEUED
+                self._journal.write_soon(Record.CONCLUDED, item.to_dict())
             return
         task = self._entry.async_create_background_task(
             self.hass,
@@ -470,7 +498,7 @@ class Outbox:
                     if not holding_slot:
                         # on disk, ``sending`` before the request can leave
                         item.state = SendState.SENDING
-                        await self._store.async_save(self._dump())
+                        await self._journal.async_write(Record.ATTEMPT, item.to_dict())
                         self._owner.async_item_changed(item)
                     holding_slot = False
                     attempt = await self._async_attempt(item)
@@ -479,13 +507,19 @@ class Outbox:
                 await self._async_apply(item, attempt)
         except asyncio.CancelledError:
             trace = self._attempts.get(item.outbox_id)
-            if item.state is SendState.SENDING and trace is not None and trace.nothing_sent:
-                # cut short before any request was written: certainly not sent
+            # an item that may have gone before (found ``sending`` at start-up, or an
+            # unknown outcome) stays as it is: only a verification may settle it
+            settled = item.outbox_id not in self._to_verify and not item.maybe_sent
+            if (
+                item.state is SendState.SENDING
+                and settled
+                and (trace is None or trace.nothing_sent)
+            ):
+                # cut short before any request of it was written: certainly not sent
                 item.state = SendState.QUEUED
-                if item.outbox_id not in self._to_verify and not item.maybe_sent:
-                    item.next_attempt_at = None
-            # Home Assistant stops: its final write saves the state the item is in
-            self._store.async_delay_save(self._dump, SAVE_DELAY)
+                item.next_attempt_at = None
+            # Home Assistant stops: the stop waits for this record
+            self._journal.write_soon(Record.CONCLUDED, item.to_dict())
             raise
         except Exception:
             # a bug must not leave the item waiting for ever without a word: it may have
@@ -559,7 +593,7 @@ class Outbox:
             item.state = SendState.QUEUED
             item.reason = reason
             item.next_attempt_at = self.clock() + timedelta(seconds=delay)
-            self._store.async_delay_save(self._dump, SAVE_DELAY)
+            self._journal.write_soon(Record.CONCLUDED, item.to_dict())
             self._owner.async_item_changed(item)
 
     async def _async_finish(self, item: OutboxItem, state: SendState, reason: str | None) -> None:
@@ -571,8 +605,9 @@ class Outbox:
             self._history_counts[self._history[0].state] -= 1
         self._history.append(item)
         self._history_counts[state] += 1
-        # losing this write costs at worst a verification at start-up, never a resend
-        self._store.async_delay_save(self._dump, SAVE_DELAY)
+        # nothing waits for the disk: losing this record to a power cut in the instant after
+        # costs a verification at start-up
+        self._journal.write_soon(Record.FINAL, {"outbox_id": item.outbox_id})
         if state in LOST_STATES:
             self._fire_failed(item)
             await self._async_notify(item)
@@ -627,8 +662,8 @@ class Outbox:
 
     # --- storage -----------------------------------------------------------------------------
 
-    def _dump(self) -> dict[str, Any]:
-        return {"items": [item.to_dict() for item in self._waiting.values()]}
+    def _snapshot(self) -> list[dict[str, Any]]:
+        return [item.to_dict() for item in self._waiting.values()]
 
 
 def _with_reason(attempt: Attempt, reason: str) -> Attempt:

@@ -29,6 +29,7 @@ from .const import (
 )
 from .delivery import AccountRoute
 from .gateway.base import Gateway
+from .outbox import OutboxItem
 from .sent_log import SentLog
 
 
@@ -49,7 +50,7 @@ class AccountRoutes:
         mail2sms: Gateway | None,
         *,
         sent_log: SentLog,
-        persist: Callable[[], Awaitable[None]],
+        persist: Callable[[OutboxItem], Awaitable[None]],
         callback_url: Callable[[], str | None],
     ) -> None:
         self._hass = hass
@@ -106,9 +107,9 @@ class AccountRoutes:
             return self._route(name, self.gateway)
         return self._other_account_route(name)
 
-    async def async_persist(self) -> None:
-        """Write the outbox now."""
-        await self._persist()
+    async def async_persist(self, item: OutboxItem) -> None:
+        """Write ``item`` now (its attempt is about to send by another route)."""
+        await self._persist(item)
 
     def resends_unconfirmed(self) -> bool:
         """Whether the account's policy for unconfirmed outcomes is ``resend``."""

@@ -2,7 +2,9 @@
 
 Every store is private (numbers, texts, ids) and belongs to one config entry:
 
-* ``outbox``: the sends not final yet (see outbox.py);
+* ``outbox``: the sends not final yet, a journal rather than a store (journal.py: a
+  change appends a record instead of rewriting the file); the store it was before is
+  migrated;
 * ``sent``: the recent sends, to tie reports and replies back to them (sent_log.py);
 * ``seen``: digests of the reports and replies already turned into events (inbox.py);
 * ``scheduled``: the future sends, so they can be cancelled (scheduled.py);
@@ -24,6 +26,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN
+from .journal import JournalFiles, OutboxJournal, journal_path
 
 #: seconds between a change that may wait and its write (a burst of changes: one write)
 SAVE_DELAY: Final = 5
@@ -130,7 +133,7 @@ def _scheduled_v2_to_v3(data: dict[str, dict[str, Any]]) -> dict[str, dict[str, 
 class AccountStores:
     """The stores of one account."""
 
-    outbox: TextoStore[dict[str, Any]]
+    outbox: OutboxJournal
     sent: TextoStore[list[dict[str, Any]]]
     seen: TextoStore[dict[str, dict[str, float]]]
     scheduled: TextoStore[dict[str, dict[str, Any]]]
@@ -140,8 +143,11 @@ class AccountStores:
     def of(cls, hass: HomeAssistant, entry_id: str) -> AccountStores:
         """The stores of the entry ``entry_id``."""
         return cls(
-            outbox=TextoStore(
-                hass, entry_id, "outbox", 3, {1: _outbox_v1_to_v2, 2: _outbox_v2_to_v3}
+            outbox=OutboxJournal(
+                hass,
+                JournalFiles(journal_path(hass, entry_id)),
+                # the outbox before the journal: read when there is no journal yet
+                TextoStore(hass, entry_id, "outbox", 3, {1: _outbox_v1_to_v2, 2: _outbox_v2_to_v3}),
             ),
             sent=TextoStore(hass, entry_id, "sent", 3, {1: _sent_v1_to_v2, 2: _sent_v2_to_v3}),
             seen=TextoStore(hass, entry_id, "seen", 2, {1: _seen_v1_to_v2}),
@@ -153,7 +159,8 @@ class AccountStores:
 
     async def async_remove(self) -> None:
         """Remove every file of the account (the entry is removed)."""
-        for store in (self.outbox, self.sent, self.seen, self.scheduled):
+        await self.outbox.async_remove()
+        for store in (self.sent, self.seen, self.scheduled):
             await store.async_remove()
         await self.state.async_remove()
 

@@ -21,6 +21,7 @@ from custom_components.texto.const import (
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from custom_components.texto.journal import journal_path, replay
 from custom_components.texto.recipient_flow import recipient_title
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
@@ -118,6 +119,22 @@ async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[st
     )
     assert isinstance(response, dict)
     return response
+
+
+def journal_content(hass: HomeAssistant, entry_id: str) -> bytes:
+    """The outbox's journal file, as the disk holds it now."""
+    return journal_path(hass, entry_id).read_bytes()
+
+
+def stored_outbox(hass: HomeAssistant, entry_id: str) -> list[dict[str, Any]]:
+    """The items the outbox's journal holds on disk now, as a restart would read them.
+
+    The records that precede a request are on the disk before it leaves, and a stop writes
+    the others: read after either, the file is what a restart would find.
+    """
+    items, unreadable = replay(journal_content(hass, entry_id))
+    assert unreadable == 0
+    return items
 
 
 async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:

@@ -44,6 +44,18 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom integrations (Texto) in every test here."""
 
 
+@pytest.fixture(autouse=True)
+def own_config_dir(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Each test's Home Assistant keeps its files (the outbox's journal) in a folder of its own.
+
+    The test plugin mocks the stores (``hass_storage``), not other files: without this, the
+    journal would go to the plugin's shared testing folder.
+    """
+    if "hass" in request.fixturenames:
+        hass: HomeAssistant = request.getfixturevalue("hass")
+        hass.config.config_dir = str(tmp_path)
+
+
 @pytest.fixture
 def mock_setup_entry() -> Iterator[AsyncMock]:
     """Entries created or reloaded by a flow are not really set up (flow tests only)."""

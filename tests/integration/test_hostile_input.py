@@ -18,7 +18,6 @@ from custom_components.texto.const import (
     CONF_DEFAULT_SENDER,
     CONF_MESSAGE_CLASS,
     CONF_WEBHOOK_ID,
-    DOMAIN,
     EVENT_SMS_RECEIVED,
     MESSAGE_CLASS_REPLIES,
 )
@@ -27,7 +26,7 @@ from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.smsmode import SmsmodeSimulator
 
 from .callbacks import url_of
-from .common import ALICE, BOB, allmysms_entry, set_up, smsmode_entry
+from .common import ALICE, BOB, allmysms_entry, set_up, smsmode_entry, stored_outbox
 from .common import send_sms as send_to
 
 
@@ -213,7 +212,7 @@ async def test_the_outbox_keeps_no_webhook_url(
     await hass.async_block_till_done()
 
     assert response["status"] in ("queued", "sending")
-    stored = str(hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"])
+    stored = str(stored_outbox(hass, entry.entry_id))
     assert entry.data[CONF_WEBHOOK_ID] not in stored
     assert "/api/webhook/" not in stored
     # sent later, the current URL goes with it

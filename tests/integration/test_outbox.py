@@ -31,7 +31,7 @@ from custom_components.texto.gateway.models import SendRequest
 from custom_components.texto.outbox import Outbox, OutboxItem
 from tests.simulator.allmysms import AllMySmsSimulator
 
-from .common import ALICE, BOB, allmysms_entry, device_id_of, send_sms, set_up
+from .common import ALICE, BOB, allmysms_entry, device_id_of, send_sms, set_up, stored_outbox
 
 SEND_PATH = "/http/9.0/sendSms/"
 
@@ -342,7 +342,7 @@ async def test_twenty_queued_survive_a_restart_and_go_out_once(
 
     # Home Assistant stops: the workers stop, the outbox is written
     assert await hass.config_entries.async_unload(entry.entry_id)
-    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"]["data"]["items"]
+    stored = stored_outbox(hass, entry.entry_id)
     assert len(stored) == 20
     assert {item["state"] for item in stored} == {"queued"}
     assert allmysms_sim.messages == []
@@ -372,7 +372,7 @@ async def test_home_assistant_stopping_writes_what_waits(
 
     await hass.async_stop(force=True)
 
-    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.outbox"]["data"]["items"]
+    stored = stored_outbox(hass, entry.entry_id)
     assert sorted(item["request"]["text"] for item in stored) == ["0", "1", "2"]
     assert {item["state"] for item in stored} == {"queued"}
 

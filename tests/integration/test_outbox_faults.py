@@ -21,7 +21,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.texto import delivery, outbox
-from custom_components.texto.const import DOMAIN, EVENT_SEND_FAILED, SendState
+from custom_components.texto.const import EVENT_SEND_FAILED, SendState
 from custom_components.texto.outbox import Outbox
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.base import SimulatorBase
@@ -29,7 +29,16 @@ from tests.simulator.mail2sms import Mail2SmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
 from tests.simulator.smsmode import SmsmodeSimulator
 
-from .common import ALICE, BOB, allmysms_entry, send_sms, set_up, sms123_entry, smsmode_entry
+from .common import (
+    ALICE,
+    BOB,
+    allmysms_entry,
+    send_sms,
+    set_up,
+    sms123_entry,
+    smsmode_entry,
+    stored_outbox,
+)
 
 SEND_PATHS = {
     "allmysms": "/http/9.0/sendSms/",
@@ -488,7 +497,7 @@ async def test_the_fallback_route_is_on_disk_before_its_request_leaves(
     )
     await until(lambda: bool(sms123_sim.requests_to(SEND_PATHS["sms123"])))
 
-    [stored] = hass_storage[f"{DOMAIN}.{primary.entry_id}.outbox"]["data"]["items"]
+    [stored] = stored_outbox(hass, primary.entry_id)
     assert (stored["state"], stored["route"]) == ("sending", backup.entry_id)
     result = await sending
     assert (result["status"], result["route"]) == ("sent", backup.entry_id)

@@ -1,10 +1,12 @@
 """Random interleavings of submit / attempt / stop / start against the outbox core.
 
-The outbox runs for real (its workers, its store, its stop); its owner is a fake whose
+The outbox runs for real (its workers, its journal, its stop); its owner is a fake whose
 "transport" reports the phases a real one does (``phases``): a connection, then the
-request written (the gateway has it: counted as taken), then the answer. Stops land
-anywhere, with no grace, and every start reads what the last stop wrote. In the end every
-alert must have been taken by the gateway exactly once: none lost, none twice.
+request written (the gateway has it: counted as taken), then the answer. The journal's
+file is kept in memory (the disk is not what is tested here). Stops land anywhere, with no
+grace, and every start reads what the last stop wrote; crashes land anywhere too, and the
+next start reads only what the journal held at that instant. In the end every alert must
+have been taken by the gateway exactly once: none lost, none twice.
 
 ``TEXTO_INTERLEAVINGS`` sets how many (``.ci/run``: 10,000).
 """
@@ -15,6 +17,7 @@ import asyncio
 import os
 import random
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +29,7 @@ from custom_components.texto import outbox as outbox_module
 from custom_components.texto.const import DOMAIN
 from custom_components.texto.gateway.models import SendRequest, SendResult
 from custom_components.texto.gateway.phases import Phase, start_request
+from custom_components.texto.journal import JournalFiles, OutboxJournal
 from custom_components.texto.outbox import Attempt, AttemptOutcome, Outbox, OutboxItem
 
 INTERLEAVINGS = int(os.environ.get("TEXTO_INTERLEAVINGS", "500"))
@@ -92,9 +96,31 @@ async def _no_wait(_seconds: float) -> None:
     await asyncio.sleep(0)
 
 
-def _outbox(hass: HomeAssistant, entry: MockConfigEntry, gateway: FakeGateway) -> Outbox:
-    store: Store[dict[str, Any]] = Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.outbox")
-    box = Outbox(hass, entry, FakeOwner(gateway), store)
+class MemoryFiles(JournalFiles):
+    """The journal's file, in memory."""
+
+    def __init__(self) -> None:
+        super().__init__(Path("journal"))
+        self.content: bytes | None = None
+
+    def read(self) -> bytes | None:
+        return self.content
+
+    def append(self, data: bytes, *, sync: bool) -> None:
+        self.content = (self.content or b"") + data
+
+    def replace(self, data: bytes) -> None:
+        self.content = data
+
+    def remove(self) -> None:
+        self.content = None
+
+
+def _outbox(
+    hass: HomeAssistant, entry: MockConfigEntry, gateway: FakeGateway, files: MemoryFiles
+) -> Outbox:
+    legacy: Store[dict[str, Any]] = Store(hass, 1, f"{DOMAIN}.{entry.entry_id}.outbox")
+    box = Outbox(hass, entry, FakeOwner(gateway), OutboxJournal(hass, files, legacy))
     box.sleep = _no_wait
     box.jitter = lambda _low, _high: 0.0
     return box
@@ -105,7 +131,8 @@ async def _interleaving(hass: HomeAssistant, seed: int) -> None:
     gateway = FakeGateway(rng)
     entry = MockConfigEntry(domain=DOMAIN, entry_id=f"interleaving{seed}")
     entry.add_to_hass(hass)
-    box = _outbox(hass, entry, gateway)
+    files = MemoryFiles()
+    box = _outbox(hass, entry, gateway, files)
     await box.async_load()
     box.async_start()
     submitted: list[str] = []
@@ -114,13 +141,21 @@ async def _interleaving(hass: HomeAssistant, seed: int) -> None:
         if step < 0.5:
             item = await box.async_submit(REQUEST)
             submitted.append(item.outbox_id)
-        elif step < 0.8:
+        elif step < 0.75:
             for _ in range(rng.randint(1, 4)):
                 await asyncio.sleep(0)
-        else:
+        elif step < 0.9:
             # Home Assistant stops (no grace), then starts again on what was written
             await box.async_stop()
-            box = _outbox(hass, entry, gateway)
+            box = _outbox(hass, entry, gateway, files)
+            await box.async_load()
+            box.async_start()
+        else:
+            # a crash: the next start reads what the journal held at this instant
+            on_disk = files.content
+            await box.async_stop()  # only to end the old workers: what it writes is lost
+            files.content = on_disk
+            box = _outbox(hass, entry, gateway, files)
             await box.async_load()
             box.async_start()
     await box.async_drain()

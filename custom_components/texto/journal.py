@@ -1,0 +1,299 @@
+"""The outbox's write-ahead journal: one appended record per change, replayed at start-up.
+
+Why not a ``Store``: a store rewrites its whole file at every save, so a change costs what
+the outbox holds (measured: 0.66 ms per submit with one item waiting, 1.10 ms with 90). The
+journal appends one record per transition of one item and costs the same whatever waits:
+
+* ``submitted``, ``attempt`` (an attempt is starting): written and synced to the disk
+  (``fdatasync``) before the request they cover can leave. A power cut is exactly when
+  alerts matter;
+* ``concluded`` (an attempt ended, the item waits again), ``final`` (the item is done):
+  appended at once, not synced (the system writes them back within seconds, and a crash of
+  Home Assistant alone loses nothing appended). Lost to a power cut, the item is found
+  ``sending`` and verified, never resent blindly; syncing them too would cost every send a
+  second sync (measured: the next send's record then waits behind it).
+
+One writer appends every record, in order, through the executor (Home Assistant's pool has
+several threads: two appends side by side could interleave). Records queued while a write
+runs go in the next one, together: a burst of sends costs a few writes, not one each. When
+the file holds many more records than items waiting, it is compacted: rewritten as one
+``snapshot`` record (a new file, synced, renamed over the old one: a crash leaves one or the
+other, whole). Replaying takes the last snapshot, then each record after it; a record that
+cannot be read (torn by a power cut in the middle of its write) is skipped, the rest
+recovered. The file is private (0600): it holds numbers and texts.
+
+Before the journal, the outbox was a ``Store``: its data is read once, written here, then
+removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from enum import StrEnum
+from functools import partial
+from pathlib import Path
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.json import json_bytes
+from homeassistant.helpers.storage import STORAGE_DIR, Store
+from homeassistant.util.json import json_loads
+
+from .const import DOMAIN
+
+_LOGGER = logging.getLogger(__name__)
+
+#: the journal's format: a snapshot of another version is not read (downgrade)
+VERSION: Final = 1
+#: records written since the last snapshot before one is due, at least...
+COMPACT_MIN: Final = 200
+#: ...and at least this many per item waiting (compaction costs what waits: once per as many)
+COMPACT_PER_ITEM: Final = 4
+
+type ItemData = dict[str, Any]
+
+
+class Record(StrEnum):
+    """The kinds of records."""
+
+    SUBMITTED = "submitted"
+    ATTEMPT = "attempt"
+    CONCLUDED = "concluded"
+    FINAL = "final"
+    SNAPSHOT = "snapshot"
+
+
+#: the records that precede a request: on the disk (synced) before it can leave
+SYNCED_RECORDS: Final = frozenset({Record.SUBMITTED, Record.ATTEMPT})
+
+
+class JournalFiles:
+    """The journal's file operations, each run in the executor (tests replace them)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> bytes | None:
+        """The file's content (None: there is no journal yet)."""
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def append(self, data: bytes, *, sync: bool) -> None:
+        """Append ``data``; with ``sync``, return once it is on the disk."""
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, data)
+            if sync:
+                os.fdatasync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def replace(self, data: bytes) -> None:
+        """Make ``data`` the whole file, atomically: a new file, synced, renamed over."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(descriptor, data)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        temporary.replace(self.path)
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives a power cut
+        finally:
+            os.close(directory)
+
+    def remove(self) -> None:
+        """Remove the file."""
+        self.path.unlink(missing_ok=True)
+        self.path.with_name(self.path.name + ".tmp").unlink(missing_ok=True)
+
+
+def journal_path(hass: HomeAssistant, entry_id: str) -> Path:
+    """Where the journal of the entry ``entry_id`` lives: beside the account's stores."""
+    return Path(hass.config.path(STORAGE_DIR, f"{DOMAIN}.{entry_id}.outbox.journal"))
+
+
+class OutboxJournal:
+    """The journal of one account's outbox.
+
+    The outbox sets ``snapshot`` (the stored form of every item waiting: a compaction writes
+    it) and ``size`` (how many wait: it sets when a compaction is due).
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        files: JournalFiles,
+        legacy: Store[dict[str, Any]],
+    ) -> None:
+        self._hass = hass
+        self.files = files
+        #: the outbox as stored before the journal: read when there is no journal yet
+        self._legacy = legacy
+        self.snapshot: Callable[[], list[ItemData]] = list
+        self.size: Callable[[], int] = int
+        self._pending: list[bytes] = []
+        #: a record queued since the last write must be synced
+        self._sync_due = False
+        self._waiters: list[asyncio.Future[None]] = []
+        self._writer: asyncio.Task[None] | None = None
+        #: records in the file since its snapshot (a compaction is due past a bound)
+        self._records = 0
+        #: a write failed: the file may end in a partial record, the next write rewrites it
+        self._damaged = False
+        self._migrated = False
+
+    # --- reading -----------------------------------------------------------------------------
+
+    async def async_load(self) -> list[ItemData]:
+        """The items as the journal leaves them (or the old store, the first time)."""
+        content = await self._hass.async_add_executor_job(self.files.read)
+        if content is None:
+            stored = await self._legacy.async_load()
+            self._migrated = stored is not None
+            return list((stored or {}).get("items", []))
+        return self._replay(content)
+
+    def _replay(self, content: bytes) -> list[ItemData]:
+        items, unreadable = replay(content)
+        if unreadable:
+            _LOGGER.warning(
+                "Outbox journal %s: %d unreadable record(s) skipped (a write cut short?), "
+                "the others recovered",
+                self.files.path.name,
+                unreadable,
+            )
+        return items
+
+    # --- writing -----------------------------------------------------------------------------
+
+    async def async_write(self, kind: Record, data: ItemData) -> None:
+        """Append a record and return once it is on the disk (raise OSError if it cannot be)."""
+        future: asyncio.Future[None] = self._hass.loop.create_future()
+        self._waiters.append(future)
+        self.write_soon(kind, data)
+        await future
+
+    def write_soon(self, kind: Record, data: ItemData) -> None:
+        """Append a record without waiting for it (it goes in order with the others)."""
+        if kind is Record.FINAL:
+            record: dict[str, Any] = {"kind": kind, "outbox_id": data["outbox_id"]}
+        else:
+            record = {"kind": kind, "item": data}
+        self._pending.append(json_bytes(record) + b"\n")
+        self._sync_due = self._sync_due or kind in SYNCED_RECORDS
+        self._start_writer()
+
+    async def async_compact(self) -> None:
+        """Rewrite the file as one snapshot now (after a start-up: no torn tail stays)."""
+        self._damaged = True
+        self._start_writer()
+        await self.async_flush()
+        if self._migrated:
+            await self._legacy.async_remove()
+            self._migrated = False
+
+    async def async_flush(self) -> None:
+        """Return once every record queued so far is written (or could not be)."""
+        while (writer := self._writer) is not None and not writer.done():
+            await asyncio.shield(writer)
+
+    async def async_remove(self) -> None:
+        """Remove the journal (the entry is removed)."""
+        await self.async_flush()
+        await self._hass.async_add_executor_job(self.files.remove)
+        await self._legacy.async_remove()
+
+    def _start_writer(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = self._hass.async_create_task(
+                self._async_write_pending(), f"{DOMAIN} outbox journal", eager_start=True
+            )
+
+    async def _async_write_pending(self) -> None:
+        try:
+            while self._pending or self._damaged:
+                lines, self._pending = self._pending, []
+                waiters, self._waiters = self._waiters, []
+                sync, self._sync_due = self._sync_due, False
+                try:
+                    if self._damaged or self._records >= self._compaction_bound():
+                        # the snapshot holds what every queued record says, and more
+                        await self._async_replace(self.snapshot())
+                    else:
+                        await self._hass.async_add_executor_job(
+                            partial(self.files.append, b"".join(lines), sync=sync)
+                        )
+                        self._records += len(lines)
+                except OSError as err:
+                    self._damaged = True
+                    _LOGGER.error(
+                        "Outbox journal %s cannot be written: %s", self.files.path.name, err
+                    )
+                    _settle(waiters, err)
+                    if not self._pending:
+                        return  # tried again at the next record
+                else:
+                    _settle(waiters, None)
+        finally:
+            self._writer = None
+            # cancelled (Home Assistant's last stage): nobody may wait for ever
+            _settle(self._waiters, asyncio.CancelledError())
+
+    async def _async_replace(self, items: list[ItemData]) -> None:
+        snapshot = {"kind": Record.SNAPSHOT, "version": VERSION, "items": items}
+        await self._hass.async_add_executor_job(self.files.replace, json_bytes(snapshot) + b"\n")
+        self._records = 0
+        self._damaged = False
+
+    def _compaction_bound(self) -> int:
+        return max(COMPACT_MIN, COMPACT_PER_ITEM * self.size())
+
+
+def replay(content: bytes) -> tuple[list[ItemData], int]:
+    """The items a journal's ``content`` leaves, and how many of its records were unreadable."""
+    items: dict[str, ItemData] = {}
+    unreadable = 0
+    for line in content.splitlines():
+        if not line.strip():
+            continue
+        try:
+            _apply(items, json_loads(line))
+        except (ValueError, KeyError, TypeError):
+            unreadable += 1
+    return list(items.values()), unreadable
+
+
+def _apply(items: dict[str, ItemData], record: Any) -> None:
+    """Replay one record over ``items`` (raise KeyError or TypeError if it is not one)."""
+    kind = Record(record["kind"])
+    if kind is Record.SNAPSHOT:
+        if record["version"] != VERSION:
+            raise ValueError(record["version"])
+        items.clear()
+        for item in record["items"]:
+            items[str(item["outbox_id"])] = item
+    elif kind is Record.FINAL:
+        items.pop(str(record["outbox_id"]), None)
+    else:
+        item = record["item"]
+        items[str(item["outbox_id"])] = item
+
+
+def _settle(waiters: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for waiter in waiters:
+        if waiter.done():
+            continue  # its caller was cancelled
+        if error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)
+    waiters.clear()

@@ -1,0 +1,157 @@
+"""The outbox's journal on a real disk: one record per change, private, compacted, recovered.
+
+Each test's Home Assistant has a configuration folder of its own (``own_config_dir``): the
+journal is a real file there, written through the executor as in production.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import stat
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_capture_events
+
+from custom_components.texto import journal as journal_module
+from custom_components.texto.account import TextoAccount
+from custom_components.texto.const import EVENT_SEND_FAILED, SendState
+from custom_components.texto.gateway.models import SendRequest
+from custom_components.texto.journal import journal_path
+from custom_components.texto.outbox import OutboxItem
+from tests.simulator.allmysms import AllMySmsSimulator
+
+from .common import ALICE, allmysms_entry, journal_content, send_sms, set_up, stored_outbox
+
+
+def kinds(hass: HomeAssistant, entry_id: str) -> list[str]:
+    """The kinds of the journal's records, in order."""
+    lines = journal_content(hass, entry_id).splitlines()
+    return [json.loads(line)["kind"] for line in lines]
+
+
+def queued(entry_id: str, text: str, number: int) -> dict[str, Any]:
+    """The stored form of an alert waiting for its first attempt."""
+    return OutboxItem(
+        outbox_id=f"{number:032x}",
+        entry_id=entry_id,
+        created_at=dt_util.utcnow() - timedelta(seconds=30),
+        request=SendRequest(recipients=(ALICE,), text=text),
+        state=SendState.QUEUED,
+    ).to_dict()
+
+
+def account_of(hass: HomeAssistant, entry_id: str) -> TextoAccount:
+    entry = hass.config_entries.async_get_entry(entry_id)
+    assert entry is not None
+    account: TextoAccount = entry.runtime_data
+    return account
+
+
+async def test_a_send_appends_its_records_to_a_private_file(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+
+    response = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
+    await hass.async_block_till_done()
+
+    assert response["status"] == "sent"
+    mode = stat.S_IMODE(journal_path(hass, entry.entry_id).stat().st_mode)
+    assert mode == 0o600  # numbers and texts: the owner alone reads it
+    # the start-up's snapshot, then one record per change; the first attempt's record is
+    # the submission's (it took a free slot)
+    assert kinds(hass, entry.entry_id) == ["snapshot", "submitted", "final"]
+    assert stored_outbox(hass, entry.entry_id) == []
+
+
+async def test_a_torn_last_record_is_skipped_and_the_rest_recovered(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A power cut in the middle of a write: the records before it are whole.
+
+    Also skipped, each with a warning and nothing else lost: a snapshot of a newer Texto's
+    format, and an item that is not one.
+    """
+    entry = allmysms_entry(allmysms_sim)
+    path = journal_path(hass, entry.entry_id)
+    path.parent.mkdir(parents=True)
+    records = [
+        {"kind": "snapshot", "version": 99, "items": []},
+        {"kind": "submitted", "item": queued(entry.entry_id, "Alarme 1", 1)},
+        {"kind": "submitted", "item": queued(entry.entry_id, "Alarme 2", 2)},
+        {"kind": "attempt", "item": {"outbox_id": "f" * 32}},
+    ]
+    torn = json.dumps({"kind": "submitted", "item": queued(entry.entry_id, "Alarme 3", 3)})
+    content = "".join(json.dumps(record) + "\n" for record in records) + torn[:57]
+    path.write_text(content)
+    failed = async_capture_events(hass, EVENT_SEND_FAILED)
+
+    await set_up(hass, entry)
+    await account_of(hass, entry.entry_id).outbox.async_drain()
+    await hass.async_block_till_done()
+
+    assert sorted(sms.text for sms in allmysms_sim.messages) == ["Alarme 1", "Alarme 2"]
+    assert failed == []
+    warnings = [
+        record
+        for record in caplog.records
+        if record.name.startswith("custom_components.texto") and record.levelno >= logging.WARNING
+    ]
+    assert {record.levelno for record in warnings} == {logging.WARNING}
+    assert [record.getMessage() for record in warnings] == [
+        f"Outbox journal {path.name}: 2 unreadable record(s) skipped (a write cut short?), "
+        "the others recovered",
+        "Outbox: a stored item cannot be read and is skipped",
+    ]
+    # rewritten at start-up: the torn bytes are gone, later records start on a line of their own
+    assert kinds(hass, entry.entry_id)[0] == "snapshot"
+    assert stored_outbox(hass, entry.entry_id) == []
+
+
+async def test_compaction_keeps_the_file_as_small_as_what_waits(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(journal_module, "COMPACT_MIN", 10)
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+
+    for number in range(30):
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message=f"A{number}")
+    await hass.async_block_till_done()
+
+    assert len(allmysms_sim.messages) == 30
+    # 60 records written; the file never holds more than the bound past its snapshot
+    assert len(kinds(hass, entry.entry_id)) <= 1 + 10 + 1
+    assert "snapshot" in kinds(hass, entry.entry_id)
+    assert stored_outbox(hass, entry.entry_id) == []
+
+
+async def test_a_disk_that_refuses_the_write_refuses_the_send(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    """Nothing is sent that could not be written first; the next write repairs the file."""
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    path = journal_path(hass, entry.entry_id)
+    path.unlink()
+    path.mkdir()  # the journal cannot be opened for writing any more
+
+    with pytest.raises(HomeAssistantError) as refused:
+        await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
+
+    assert refused.value.translation_key == "outbox_unwritable"
+    assert allmysms_sim.messages == []
+    assert account_of(hass, entry.entry_id).outbox.waiting == 0
+
+    path.rmdir()  # the disk is back
+    response = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
+    await hass.async_block_till_done()
+    assert response["status"] == "sent"
+    assert [sms.text for sms in allmysms_sim.messages] == ["Alarme"]
+    # rewritten whole (a snapshot), then the send's records
+    assert kinds(hass, entry.entry_id)[0] == "snapshot"
+    assert stored_outbox(hass, entry.entry_id) == []
