@@ -55,6 +55,9 @@ COMPACT_PER_ITEM: Final = 4
 
 type ItemData = dict[str, Any]
 
+#: the data alone, not the file's times (macOS has no fdatasync: a full fsync there)
+_datasync: Final = getattr(os, "fdatasync", os.fsync)
+
 
 class Record(StrEnum):
     """The kinds of records."""
@@ -89,7 +92,7 @@ class JournalFiles:
         try:
             os.write(descriptor, data)
             if sync:
-                os.fdatasync(descriptor)
+                _datasync(descriptor)
         finally:
             os.close(descriptor)
 
