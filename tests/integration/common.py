@@ -129,8 +129,8 @@ def journal_content(hass: HomeAssistant, entry_id: str) -> bytes:
 def stored_outbox(hass: HomeAssistant, entry_id: str) -> list[dict[str, Any]]:
     """The items the outbox's journal holds on disk now, as a restart would read them.
 
-    The records that precede a request are on the disk before it leaves, and a stop writes
-    the others: read after either, the file is what a restart would find.
+    The records that precede a request are on the disk before it leaves; the others are
+    appended without waiting, and are there after a stop or ``hass.async_block_till_done``.
     """
     items, unreadable = replay(journal_content(hass, entry_id))
     assert unreadable == 0

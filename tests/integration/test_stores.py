@@ -120,6 +120,7 @@ async def test_a_half_sent_item_of_0_2_is_finished_and_stored_anew(
     assert done.result.recipients == (ALICE, BOB)
     assert [sent.number for sent in allmysms_sim.messages] == [BOB[1:]]
     # read once, written to the journal, then removed
+    await hass.async_block_till_done()  # the ``final`` record, appended without waiting
     assert f"{DOMAIN}.{entry.entry_id}.outbox" not in hass_storage
     assert stored_outbox(hass, entry.entry_id) == []
 
@@ -267,6 +268,7 @@ async def test_a_waiting_item_of_0_3_loses_its_stored_webhook_url(
     await account_of(entry).outbox.async_drain()
 
     assert [sent.number for sent in allmysms_sim.messages] == [ALICE[1:]]
+    await hass.async_block_till_done()
     assert b"/api/webhook/" not in journal_content(hass, entry.entry_id)
 
 
