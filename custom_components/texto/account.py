@@ -152,6 +152,10 @@ class TextoAccount:
         try:
             # the numbers as validated (E.164): what the outbox keeps and the events show
             item = await self.outbox.async_submit(replace(request, recipients=prepared.recipients))
+        except asyncio.CancelledError:
+            # the caller gave up while the send was being written: the outbox goes on with
+            # it, and its hold is dropped when it is billed (or lapses with the maximum age)
+            raise
         except BaseException:
             self.spending.release(parts)
             raise

@@ -385,8 +385,8 @@ class Outbox:
 
     async def async_drain(self) -> None:
         """Wait until no item is waiting any more (tests: the ground truth of an outbox)."""
-        while self._workers:
-            await asyncio.wait(list(self._workers.values()))
+        while self._workers or self._accepting:
+            await asyncio.wait([*self._workers.values(), *self._accepting])
 
     async def async_persist(self, item: OutboxItem) -> None:
         """Write ``item`` now (its attempt is about to send by another route: it must say so)."""

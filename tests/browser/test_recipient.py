@@ -16,7 +16,8 @@ def test_add_recipient_invalid_number_then_valid(page: Page, demo: Demo, languag
     page.get_by_role(
         "button", name=texto_text(language, "config_subentries.recipient.initiate_flow.user")
     ).click()
-    page.get_by_text("smsmode", exact=True).last.click()
+    # the account to add it to, in the picker (the page behind it names smsmode too)
+    page.locator("dialog-pick-config-entry").get_by_text("smsmode", exact=True).click()
     dialog = flow_dialog(page)
     expect(dialog).to_contain_text(
         texto_text(language, "config_subentries.recipient.step.user.title")

@@ -6,9 +6,11 @@ journal is a real file there, written through the executor as in production.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import stat
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +24,7 @@ from custom_components.texto import journal as journal_module
 from custom_components.texto.account import TextoAccount
 from custom_components.texto.const import EVENT_SEND_FAILED, SendState
 from custom_components.texto.gateway.models import SendRequest
-from custom_components.texto.journal import journal_path
+from custom_components.texto.journal import JournalFiles, journal_path
 from custom_components.texto.outbox import OutboxItem
 from tests.simulator.allmysms import AllMySmsSimulator
 
@@ -154,4 +156,30 @@ async def test_a_disk_that_refuses_the_write_refuses_the_send(
     assert [sms.text for sms in allmysms_sim.messages] == ["Alarme"]
     # rewritten whole (a snapshot), then the send's records
     assert kinds(hass, entry.entry_id)[0] == "snapshot"
+    assert stored_outbox(hass, entry.entry_id) == []
+
+
+async def test_a_caller_that_gives_up_while_its_alert_is_written_does_not_take_it_back(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An automation stopped mid-call (a timeout, ``mode: restart``): the alert still goes."""
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    append = JournalFiles.append
+
+    def slow_append(files: JournalFiles, data: bytes, *, sync: bool) -> None:
+        time.sleep(0.2)  # a slow disk (in the executor's thread)
+        append(files, data, sync=sync)
+
+    monkeypatch.setattr(JournalFiles, "append", slow_append)
+    sending = hass.async_create_task(
+        send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
+    )
+    await asyncio.sleep(0.05)  # its record is being written
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+
+    await account_of(hass, entry.entry_id).outbox.async_drain()
+    await hass.async_block_till_done()
+    assert [sms.text for sms in allmysms_sim.messages] == ["Alarme"]
     assert stored_outbox(hass, entry.entry_id) == []
