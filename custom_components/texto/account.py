@@ -76,6 +76,8 @@ class TextoAccount:
         self._sends_changed_due: asyncio.Handle | None = None
         #: parts the spending guard holds for each send not settled yet
         self._holds: dict[str, int] = {}
+        #: the same, for requests being written to the outbox (by the request's identity)
+        self._submitting: dict[int, int] = {}
         #: items sent again by the ``resend`` policy whose lost send was counted
         self._resends_counted: set[str] = set()
 
@@ -149,17 +151,19 @@ class TextoAccount:
             raise_translated(err, request)
         parts = prepared.billed_parts
         self.spending.check(parts)
+        # the numbers as validated (E.164): what the outbox keeps and the events show
+        submitted = replace(request, recipients=prepared.recipients)
+        # the hold becomes the item's once the outbox accepts it (async_item_submitted),
+        # also when the caller gave up meanwhile: the outbox goes on with the send then
+        self._submitting[id(submitted)] = parts
         try:
-            # the numbers as validated (E.164): what the outbox keeps and the events show
-            item = await self.outbox.async_submit(replace(request, recipients=prepared.recipients))
+            item = await self.outbox.async_submit(submitted)
         except asyncio.CancelledError:
-            # the caller gave up while the send was being written: the outbox goes on with
-            # it, and its hold is dropped when it is billed (or lapses with the maximum age)
             raise
         except BaseException:
+            self._submitting.pop(id(submitted), None)
             self.spending.release(parts)
             raise
-        self._holds[item.outbox_id] = parts
         if wait:
             await self.outbox.async_wait(item)
         if item.state in LOST_STATES:
@@ -238,7 +242,9 @@ class TextoAccount:
 
     @callback
     def async_item_submitted(self, item: OutboxItem) -> None:
-        """A new send entered the outbox: ``last_status`` follows it from now on."""
+        """A new send entered the outbox: it holds its parts; ``last_status`` follows it."""
+        if (parts := self._submitting.pop(id(item.request), None)) is not None:
+            self._holds[item.outbox_id] = parts
         self.last_status.async_follow(item)
 
     @callback

@@ -90,7 +90,7 @@ class JournalFiles:
         """Append ``data``; with ``sync``, return once it is on the disk."""
         descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(descriptor, data)
+            _write_all(descriptor, data)
             if sync:
                 _datasync(descriptor)
         finally:
@@ -102,7 +102,7 @@ class JournalFiles:
         temporary = self.path.with_name(self.path.name + ".tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.write(descriptor, data)
+            _write_all(descriptor, data)
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
@@ -117,6 +117,13 @@ class JournalFiles:
         """Remove the file."""
         self.path.unlink(missing_ok=True)
         self.path.with_name(self.path.name + ".tmp").unlink(missing_ok=True)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    """Write all of ``data``: a full disk writes part of it first, then raises OSError."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
 
 
 def journal_path(hass: HomeAssistant, entry_id: str) -> Path:
@@ -152,7 +159,6 @@ class OutboxJournal:
         self._records = 0
         #: a write failed: the file may end in a partial record, the next write rewrites it
         self._damaged = False
-        self._migrated = False
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -161,7 +167,6 @@ class OutboxJournal:
         content = await self._hass.async_add_executor_job(self.files.read)
         if content is None:
             stored = await self._legacy.async_load()
-            self._migrated = stored is not None
             return list((stored or {}).get("items", []))
         return self._replay(content)
 
@@ -196,16 +201,23 @@ class OutboxJournal:
         self._start_writer()
 
     async def async_compact(self) -> None:
-        """Rewrite the file as one snapshot now (after a start-up: no torn tail stays)."""
+        """Rewrite the file as one snapshot now (after a start-up: no torn tail stays).
+
+        Then the outbox's old store goes, once its items are safe here: also when an
+        earlier start wrote the journal but stopped before removing it.
+        """
         self._damaged = True
-        self._start_writer()
         await self.async_flush()
-        if self._migrated:
+        if not self._damaged:
             await self._legacy.async_remove()
-            self._migrated = False
 
     async def async_flush(self) -> None:
-        """Return once every record queued so far is written (or could not be)."""
+        """Return once every record queued so far is written (or could not be).
+
+        A file a failed write may have left damaged is rewritten whole first.
+        """
+        if self._damaged:
+            self._start_writer()
         while (writer := self._writer) is not None and not writer.done():
             await asyncio.shield(writer)
 
@@ -239,17 +251,34 @@ class OutboxJournal:
                 except OSError as err:
                     self._damaged = True
                     _LOGGER.error(
-                        "Outbox journal %s cannot be written: %s", self.files.path.name, err
+                        "Outbox journal %s cannot be written: %s",
+                        self.files.path.name,
+                        err.strerror or type(err).__name__,
                     )
                     _settle(waiters, err)
+                    # the refused submissions leave the outbox before the next snapshot
+                    await asyncio.sleep(0)
                     if not self._pending:
-                        return  # tried again at the next record
+                        await self._async_repair()
+                    if not self._pending:
+                        return
+                except BaseException as err:
+                    # cancelled (Home Assistant's last stage), or a bug: nobody waits for ever
+                    _settle(waiters, err)
+                    raise
                 else:
                     _settle(waiters, None)
         finally:
             self._writer = None
             # cancelled (Home Assistant's last stage): nobody may wait for ever
             _settle(self._waiters, asyncio.CancelledError())
+
+    async def _async_repair(self) -> None:
+        """Rewrite the file whole once after a failed write (a partial record, a refused send)."""
+        try:
+            await self._async_replace(self.snapshot())
+        except OSError:
+            return  # still damaged: tried again at the next record, and at the stop
 
     async def _async_replace(self, items: list[ItemData]) -> None:
         snapshot = {"kind": Record.SNAPSHOT, "version": VERSION, "items": items}
@@ -297,6 +326,8 @@ def _settle(waiters: list[asyncio.Future[None]], error: BaseException | None) ->
             continue  # its caller was cancelled
         if error is None:
             waiter.set_result(None)
+        elif isinstance(error, asyncio.CancelledError):
+            waiter.cancel()
         else:
             waiter.set_exception(error)
     waiters.clear()

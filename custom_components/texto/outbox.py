@@ -482,6 +482,7 @@ class Outbox:
         """Attempt ``item`` until it is final."""
         try:
             while not item.final:
+                self._attempts.pop(item.outbox_id, None)  # the last attempt's trace is done
                 if not holding_slot:
                     await self._async_until_due(item)
                     if self._too_old(item) and item.outbox_id not in self._to_verify:
@@ -497,8 +498,16 @@ class Outbox:
                         return  # stopping: no new attempt (the item is written as it is)
                     if not holding_slot:
                         # on disk, ``sending`` before the request can leave
+                        before = item.state
                         item.state = SendState.SENDING
-                        await self._journal.async_write(Record.ATTEMPT, item.to_dict())
+                        try:
+                            await self._journal.async_write(Record.ATTEMPT, item.to_dict())
+                        except OSError:
+                            # not on the disk: no request may leave; the disk may come back
+                            item.state = before
+                            delay = self.backoff(item.attempts + 1, None)
+                            item.next_attempt_at = self.clock() + timedelta(seconds=delay)
+                            continue
                         self._owner.async_item_changed(item)
                     holding_slot = False
                     attempt = await self._async_attempt(item)
@@ -526,8 +535,9 @@ class Outbox:
             # gone only if one of its requests was written
             _LOGGER.exception("Outbox item %s failed unexpectedly", item.outbox_id)
             trace = self._attempts.get(item.outbox_id)
-            sent_nothing = trace is None or trace.nothing_sent
-            state = SendState.FAILED if sent_nothing and not item.maybe_sent else None
+            settled = item.outbox_id not in self._to_verify and not item.maybe_sent
+            sent_nothing = settled and (trace is None or trace.nothing_sent)
+            state = SendState.FAILED if sent_nothing else None
             await self._async_finish(item, state or SendState.UNCONFIRMED, REASON_INTERNAL_ERROR)
         finally:
             self._attempts.pop(item.outbox_id, None)

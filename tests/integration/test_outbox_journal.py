@@ -183,3 +183,28 @@ async def test_a_caller_that_gives_up_while_its_alert_is_written_does_not_take_i
     await hass.async_block_till_done()
     assert [sms.text for sms in allmysms_sim.messages] == ["Alarme"]
     assert stored_outbox(hass, entry.entry_id) == []
+
+
+async def test_an_attempt_whose_record_cannot_be_written_waits_for_the_disk(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    """No request leaves unrecorded; the alert is not lost either: tried again later."""
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    outbox = account_of(hass, entry.entry_id).outbox
+    outbox.jitter = lambda _low, _high: 0.05
+    await allmysms_sim.refuse_connections()
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme", wait=False)
+    path = journal_path(hass, entry.entry_id)
+    path.unlink()
+    path.mkdir()  # the next attempt's record cannot be written
+    await allmysms_sim.accept_connections()
+    await asyncio.sleep(0.3)  # attempts come and go: none may send
+
+    assert allmysms_sim.messages == []
+    assert [item.state for item in outbox.waiting_items] == ["queued"]
+
+    path.rmdir()  # the disk is back
+    await outbox.async_drain()
+    await hass.async_block_till_done()
+    assert [sms.text for sms in allmysms_sim.messages] == ["Alarme"]
+    assert stored_outbox(hass, entry.entry_id) == []
