@@ -5,7 +5,15 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from .harness import Demo
-from .ui import field, flow_dialog, ha_text, open_page, raw_keys, texto_text, visible_text
+from .ui import (
+    fill_settled,
+    flow_dialog,
+    ha_text,
+    open_page,
+    raw_keys,
+    texto_text,
+    visible_text,
+)
 
 #: a new recipient per language (a number already taken would abort the flow)
 NUMBERS = {"en": "06 11 22 33 01", "fr": "06 11 22 33 02"}
@@ -23,15 +31,15 @@ def test_add_recipient_invalid_number_then_valid(page: Page, demo: Demo, languag
         texto_text(language, "config_subentries.recipient.step.user.title")
     )
     name = f"Denise {language}"
-    field(dialog, "name").fill(name)
-    field(dialog, "phone_number").fill("06 12")
+    fill_settled(dialog, "name", name)
+    fill_settled(dialog, "phone_number", "06 12")
     dialog.get_by_role("button", name=ha_text(language, "ui.common.submit")).click()
     expect(dialog).to_contain_text(
         texto_text(language, "config_subentries.recipient.error.invalid_phone_number")
     )
     assert raw_keys(visible_text(dialog)) == []
 
-    field(dialog, "phone_number").fill(NUMBERS[language])
+    fill_settled(dialog, "phone_number", NUMBERS[language])
     dialog.get_by_role("button", name=ha_text(language, "ui.common.submit")).click()
     expect(dialog).to_contain_text(
         ha_text(language, "ui.panel.config.integrations.config_flow.success")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import hass_frontend
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 from .harness import REPOSITORY, Demo
 
@@ -133,3 +133,18 @@ def flow_dialog(page: Page) -> Locator:
 def field(dialog: Locator, name: str) -> Locator:
     """A form field by its key (``api_key``), the input Home Assistant renders for it."""
     return dialog.locator(f'input[name="{name}"], textarea[name="{name}"]')
+
+
+def fill_settled(dialog: Locator, name: str, value: str) -> None:
+    """Fill a field of a form that may still render itself again (a dialog just opened).
+
+    The frontend can redraw a new flow step's form a moment after it first shows it, which
+    empties what was typed meanwhile: fill, let it settle, and fill again if it was lost.
+    """
+    target = field(dialog, name)
+    for _ in range(3):
+        target.fill(value)
+        dialog.page.wait_for_timeout(150)
+        if target.input_value() == value:
+            return
+    expect(target).to_have_value(value)
