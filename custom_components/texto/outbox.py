@@ -515,16 +515,8 @@ class Outbox:
                     self._slots.release()
                 await self._async_apply(item, attempt)
         except asyncio.CancelledError:
-            trace = self._attempts.get(item.outbox_id)
-            # an item that may have gone before (found ``sending`` at start-up, or an
-            # unknown outcome) stays as it is: only a verification may settle it
-            settled = item.outbox_id not in self._to_verify and not item.maybe_sent
-            if (
-                item.state is SendState.SENDING
-                and settled
-                and (trace is None or trace.nothing_sent)
-            ):
-                # cut short before any request of it was written: certainly not sent
+            if item.state is SendState.SENDING and self._certainly_unsent(item):
+                # cut short before any request of it was written
                 item.state = SendState.QUEUED
                 item.next_attempt_at = None
             # Home Assistant stops: the stop waits for this record
@@ -534,13 +526,21 @@ class Outbox:
             # a bug must not leave the item waiting for ever without a word: it may have
             # gone only if one of its requests was written
             _LOGGER.exception("Outbox item %s failed unexpectedly", item.outbox_id)
-            trace = self._attempts.get(item.outbox_id)
-            settled = item.outbox_id not in self._to_verify and not item.maybe_sent
-            sent_nothing = settled and (trace is None or trace.nothing_sent)
-            state = SendState.FAILED if sent_nothing else None
-            await self._async_finish(item, state or SendState.UNCONFIRMED, REASON_INTERNAL_ERROR)
+            state = SendState.FAILED if self._certainly_unsent(item) else SendState.UNCONFIRMED
+            await self._async_finish(item, state, REASON_INTERNAL_ERROR)
         finally:
             self._attempts.pop(item.outbox_id, None)
+
+    def _certainly_unsent(self, item: OutboxItem) -> bool:
+        """Whether ``item`` certainly never went: no request of its attempt was written.
+
+        An item that may have gone before (found ``sending`` at start-up, or an unknown
+        outcome) never is: only a verification may settle it.
+        """
+        if item.outbox_id in self._to_verify or item.maybe_sent:
+            return False
+        trace = self._attempts.get(item.outbox_id)
+        return trace is None or trace.nothing_sent
 
     async def _async_attempt(self, item: OutboxItem) -> Attempt:
         with trace_attempt() as trace:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from homeassistant.config_entries import ConfigSubentryData
@@ -21,7 +24,7 @@ from custom_components.texto.const import (
     DOMAIN,
     SUBENTRY_TYPE_RECIPIENT,
 )
-from custom_components.texto.journal import journal_path, replay
+from custom_components.texto.journal import JournalFiles, journal_path, replay
 from custom_components.texto.recipient_flow import recipient_title
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.sms123 import Sms123Simulator
@@ -124,6 +127,19 @@ async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[st
 def journal_content(hass: HomeAssistant, entry_id: str) -> bytes:
     """The outbox's journal file, as the disk holds it now."""
     return journal_path(hass, entry_id).read_bytes()
+
+
+@contextlib.contextmanager
+def slow_journal(seconds: float = 0.2) -> Iterator[None]:
+    """A slow disk under the outbox's journal: each append takes ``seconds`` more."""
+    append = JournalFiles.append
+
+    def slow_append(files: JournalFiles, data: bytes, *, sync: bool) -> None:
+        time.sleep(seconds)  # in the executor's thread, as a slow disk would
+        append(files, data, sync=sync)
+
+    with patch.object(JournalFiles, "append", slow_append):
+        yield
 
 
 def stored_outbox(hass: HomeAssistant, entry_id: str) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import stat
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -21,14 +20,22 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.texto import journal as journal_module
-from custom_components.texto.account import TextoAccount
 from custom_components.texto.const import EVENT_SEND_FAILED, SendState
 from custom_components.texto.gateway.models import SendRequest
-from custom_components.texto.journal import JournalFiles, journal_path
+from custom_components.texto.journal import journal_path
 from custom_components.texto.outbox import OutboxItem
 from tests.simulator.allmysms import AllMySmsSimulator
 
-from .common import ALICE, allmysms_entry, journal_content, send_sms, set_up, stored_outbox
+from .common import (
+    ALICE,
+    allmysms_entry,
+    journal_content,
+    send_sms,
+    set_up,
+    slow_journal,
+    stored_outbox,
+)
+from .test_outbox import account_of
 
 
 def kinds(hass: HomeAssistant, entry_id: str) -> list[str]:
@@ -46,13 +53,6 @@ def queued(entry_id: str, text: str, number: int) -> dict[str, Any]:
         request=SendRequest(recipients=(ALICE,), text=text),
         state=SendState.QUEUED,
     ).to_dict()
-
-
-def account_of(hass: HomeAssistant, entry_id: str) -> TextoAccount:
-    entry = hass.config_entries.async_get_entry(entry_id)
-    assert entry is not None
-    account: TextoAccount = entry.runtime_data
-    return account
 
 
 async def test_a_send_appends_its_records_to_a_private_file(
@@ -160,26 +160,20 @@ async def test_a_disk_that_refuses_the_write_refuses_the_send(
 
 
 async def test_a_caller_that_gives_up_while_its_alert_is_written_does_not_take_it_back(
-    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
 ) -> None:
     """An automation stopped mid-call (a timeout, ``mode: restart``): the alert still goes."""
     entry = await set_up(hass, allmysms_entry(allmysms_sim))
-    append = JournalFiles.append
+    with slow_journal():
+        sending = hass.async_create_task(
+            send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
+        )
+        await asyncio.sleep(0.05)  # its record is being written
+        sending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sending
 
-    def slow_append(files: JournalFiles, data: bytes, *, sync: bool) -> None:
-        time.sleep(0.2)  # a slow disk (in the executor's thread)
-        append(files, data, sync=sync)
-
-    monkeypatch.setattr(JournalFiles, "append", slow_append)
-    sending = hass.async_create_task(
-        send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
-    )
-    await asyncio.sleep(0.05)  # its record is being written
-    sending.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await sending
-
-    await account_of(hass, entry.entry_id).outbox.async_drain()
+        await account_of(hass, entry.entry_id).outbox.async_drain()
     await hass.async_block_till_done()
     assert [sms.text for sms in allmysms_sim.messages] == ["Alarme"]
     assert stored_outbox(hass, entry.entry_id) == []

@@ -25,12 +25,19 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.texto.account import TextoAccount
 from custom_components.texto.const import EVENT_SEND_FAILED
-from custom_components.texto.journal import JournalFiles
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.smsmode import SmsmodeSimulator
 from tests.simulator.unanswered import unanswered_url
 
-from .common import ALICE, allmysms_entry, send_sms, set_up, smsmode_entry, stored_outbox
+from .common import (
+    ALICE,
+    allmysms_entry,
+    send_sms,
+    set_up,
+    slow_journal,
+    smsmode_entry,
+    stored_outbox,
+)
 from .test_outbox import Parking
 from .test_outbox_faults import until
 
@@ -210,27 +217,20 @@ async def test_stopped_at_any_phase_every_alert_is_taken_once(
 
 
 async def test_stopped_while_an_alert_is_being_written_it_is_sent_after_the_restart(
-    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
 ) -> None:
     """Submitted as HA begins to stop: written, never attempted, so certainly not sent."""
     entry = await set_up(hass, allmysms_entry(allmysms_sim))
-    append = JournalFiles.append
+    with slow_journal():
+        sending = hass.async_create_task(
+            send_sms(hass, entry.entry_id, recipients=[ALICE], message="A", wait=False)
+        )
+        await asyncio.sleep(0.05)  # its record is being written
 
-    def slow_append(files: JournalFiles, data: bytes, *, sync: bool) -> None:
-        time.sleep(0.2)  # a slow disk (in the executor's thread)
-        append(files, data, sync=sync)
-
-    monkeypatch.setattr(JournalFiles, "append", slow_append)
-    sending = hass.async_create_task(
-        send_sms(hass, entry.entry_id, recipients=[ALICE], message="A", wait=False)
-    )
-    await asyncio.sleep(0.05)  # its record is being written
-
-    await hass.async_stop()
+        await hass.async_stop()
 
     assert (await sending)["status"] == "queued"
     assert allmysms_sim.messages == []
     assert stored_states(hass, entry) == ["queued"]
-    monkeypatch.setattr(JournalFiles, "append", append)
     assert await _start_again(hass, entry) == []
     assert [sms.text for sms in allmysms_sim.messages] == ["A"]
