@@ -20,16 +20,22 @@ CLIENT_CLASSES = frozenset(
 )
 
 
-def integration_modules() -> Iterator[tuple[str, ast.Module]]:
-    """Each module of the integration (the library left out), by name."""
-    for path in sorted(INTEGRATION.glob("*.py")):
+def package_modules(folder: Path) -> Iterator[tuple[str, ast.Module]]:
+    """Each module of a package folder (its subpackages left out), by name."""
+    for path in sorted(folder.glob("*.py")):
         yield path.stem, ast.parse(path.read_text(encoding="utf-8"), str(path))
 
 
-def imported_modules(tree: ast.Module) -> set[str]:
-    """The integration's own modules a module imports, ``TYPE_CHECKING`` imports included.
+def integration_modules() -> Iterator[tuple[str, ast.Module]]:
+    """Each module of the integration (the library left out), by name."""
+    return package_modules(INTEGRATION)
 
-    ``from .gateway...`` counts as ``gateway`` (the library, which imports nothing back).
+
+def imported_modules(tree: ast.Module) -> set[str]:
+    """The package's own modules a module imports, ``TYPE_CHECKING`` imports included.
+
+    ``from .gateway...`` counts as ``gateway`` (the library, which imports nothing back);
+    ``from . import a, b`` counts ``a`` and ``b``.
     """
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -41,9 +47,13 @@ def imported_modules(tree: ast.Module) -> set[str]:
     return names
 
 
-def test_no_import_circle_in_the_integration() -> None:
-    graph = {name: imported_modules(tree) for name, tree in integration_modules()}
+def import_circles(folder: Path) -> list[list[str]]:
+    """Every import circle among a package's modules, each as the path that closes it."""
+    graph = {name: imported_modules(tree) for name, tree in package_modules(folder)}
+    # the package's __init__ imports its modules to re-export them: not a dependency of theirs
+    graph.pop("__init__", None)
     circles: list[list[str]] = []
+    done: set[str] = set()
 
     def visit(name: str, path: list[str]) -> None:
         for imported in sorted(graph.get(name, ())):
@@ -53,11 +63,35 @@ def test_no_import_circle_in_the_integration() -> None:
                 visit(imported, [*path, imported])
         done.add(name)
 
-    done: set[str] = set()
     for name in sorted(graph):
         if name not in done:
             visit(name, [name])
-    assert circles == [], " | ".join(" -> ".join(circle) for circle in circles)
+    return circles
+
+
+def _shown(circles: list[list[str]]) -> str:
+    return " | ".join(" -> ".join(circle) for circle in circles)
+
+
+def test_no_import_circle_in_the_integration() -> None:
+    circles = import_circles(INTEGRATION)
+    assert circles == [], _shown(circles)
+
+
+def test_no_import_circle_in_the_library() -> None:
+    """A ``TYPE_CHECKING`` import counts: it is a circle a reader has to follow all the same."""
+    circles = import_circles(LIBRARY)
+    assert circles == [], _shown(circles)
+
+
+def test_a_circle_is_found_even_when_only_for_types(tmp_path: Path) -> None:
+    """The check itself: the circle the library once had (errors <-> sender) is caught."""
+    (tmp_path / "errors.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .sender import Rule\n"
+    )
+    (tmp_path / "sender.py").write_text("from .errors import SenderError\n")
+    (tmp_path / "models.py").write_text("from . import errors\n")
+    assert import_circles(tmp_path) == [["errors", "sender", "errors"]]
 
 
 def test_the_package_init_is_imported_by_no_module() -> None:

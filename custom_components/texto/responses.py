@@ -44,8 +44,8 @@ def send_response(outcome: SendOutcome) -> dict[str, Any]:
     }
 
 
-def estimate_response(estimate: Estimate) -> dict[str, Any]:
-    """The response of ``texto.estimate``."""
+def estimate_response(estimate: Estimate, notes: list[str]) -> dict[str, Any]:
+    """The response of ``texto.estimate``; ``notes``: its warnings in the user's language."""
     message = estimate.message
     return {
         "parts": message.parts,
@@ -56,4 +56,5 @@ def estimate_response(estimate: Estimate) -> dict[str, Any]:
         "replaced": [{"from": original, "to": new} for original, new in message.replaced],
         "credits": estimate.credits,
         "warnings": list(estimate.warnings),
+        "notes": notes,
     }

@@ -11,6 +11,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import service
+from homeassistant.helpers.translation import async_get_translations
 
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
@@ -120,7 +121,19 @@ async def _async_estimate(call: ServiceCall) -> ServiceResponse:
     request = account.build_request(
         recipients, call.data[ATTR_MESSAGE], text_policy=call.data.get(ATTR_TEXT_POLICY)
     )
-    return estimate_response(await account.async_estimate(request))
+    estimate = await account.async_estimate(request)
+    return estimate_response(estimate, await _async_notes(call.hass, estimate.warnings))
+
+
+async def _async_notes(hass: HomeAssistant, warnings: tuple[str, ...]) -> list[str]:
+    """Each warning of an estimate in a sentence, in Home Assistant's language."""
+    if not warnings:
+        return []
+    translations = await async_get_translations(hass, hass.config.language, "exceptions", [DOMAIN])
+    return [
+        translations.get(f"component.{DOMAIN}.exceptions.{warning}.message", warning)
+        for warning in warnings
+    ]
 
 
 async def _async_cancel_scheduled(call: ServiceCall) -> None:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from unittest.mock import patch
 
+import aiohttp
 import pytest
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY, CONF_URL, CONF_USERNAME
@@ -197,3 +198,9 @@ def device_id_of(hass: HomeAssistant, entry: MockConfigEntry, number: str | None
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, identifier)})
     assert device is not None
     return device.id
+
+
+def short_read_timeout(entry: MockConfigEntry, seconds: float = 0.3) -> None:
+    """The gateway gives up reading an answer after ``seconds`` (the tests' slow gateway)."""
+    transport = entry.runtime_data.gateway._transport
+    transport._timeout = aiohttp.ClientTimeout(total=seconds, connect=seconds)

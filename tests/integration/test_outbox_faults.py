@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
-import aiohttp
 import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -35,6 +34,7 @@ from .common import (
     allmysms_entry,
     send_sms,
     set_up,
+    short_read_timeout,
     sms123_entry,
     smsmode_entry,
     stored_outbox,
@@ -105,12 +105,6 @@ def delivered(sim: Any) -> Counter[str]:
 def outbox_of(entry: MockConfigEntry) -> Outbox:
     box: Outbox = entry.runtime_data.outbox
     return box
-
-
-def short_read_timeout(entry: MockConfigEntry, seconds: float = 0.3) -> None:
-    """The gateway gives up reading an answer after ``seconds`` (the tests' slow gateway)."""
-    transport = entry.runtime_data.gateway._transport
-    transport._timeout = aiohttp.ClientTimeout(total=seconds, connect=seconds)
 
 
 async def until(condition: Callable[[], bool], timeout: float = 10) -> None:

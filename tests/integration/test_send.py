@@ -25,6 +25,7 @@ from .common import (
     allmysms_entry,
     send_sms,
     set_up,
+    short_read_timeout,
     sms123_entry,
     smsmode_entry,
 )
@@ -408,7 +409,53 @@ async def test_estimate_sends_nothing(hass: HomeAssistant, allmysms_sim: AllMySm
         "replaced": [{"from": "\u00a0", "to": " "}],
         "credits": 30.0,
         "warnings": [],
+        "notes": [],
     }
+    assert allmysms_sim.messages == []
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "http_404"},
+        {"kind": "http_500"},
+        {"kind": "slow", "delay": 1.0},
+        {"kind": "malformed", "body": "<html>Erreur</html>"},
+    ],
+    ids=["404", "500", "timeout", "junk"],
+)
+@pytest.mark.parametrize(
+    ("language", "note"),
+    [("en", "could not price this message"), ("fr", "pas pu chiffrer ce message")],
+)
+async def test_estimate_without_a_price_still_counts_the_parts(
+    hass: HomeAssistant,
+    allmysms_sim: AllMySmsSimulator,
+    fault: dict[str, Any],
+    language: str,
+    note: str,
+) -> None:
+    """The price lookup failing (a proxy's 404, a 5xx, no answer, junk) is no error."""
+    hass.config.language = language
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    short_read_timeout(entry)
+    fault = dict(fault)  # the parameter is shared by both languages' runs
+    allmysms_sim.fail_next(fault.pop("kind"), count=5, path="/http/9.0/simulateCampaign/", **fault)
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "estimate",
+        {"config_entry_id": entry.entry_id, "message": "Fuite d'eau " * 20, "recipients": [ALICE]},
+        blocking=True,
+        return_response=True,
+    )
+
+    assert response is not None
+    assert (response["parts"], response["billed_parts"], response["encoding"]) == (2, 2, "gsm7")
+    assert response["credits"] is None
+    assert response["warnings"] == ["price_unavailable"]
+    assert len(response["notes"]) == 1
+    assert note in response["notes"][0]
     assert allmysms_sim.messages == []
 
 
@@ -429,6 +476,7 @@ async def test_sms123_estimate_over_160_characters_names_the_long_sms_option(
     # the account's "envoi de sms longs par http" option decides: Texto cannot read it
     assert response is not None
     assert response["warnings"] == warnings
+    assert len(response["notes"]) == len(warnings)
     assert response["parts"] == (1 if length <= 160 else 2)
     assert sms123_sim.requests_to("/api/send/") == []
 

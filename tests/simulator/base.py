@@ -4,7 +4,8 @@ received, callbacks into Home Assistant, and faults a test can ask for.
 A fault applies to the next ``count`` requests (optionally only to one path):
 
 * connection refused: not a fault of this list, see ``refuse_connections``
-* ``http_429`` / ``http_500`` / ``http_503`` - answered with that status, nothing processed
+* ``http_404`` / ``http_429`` / ``http_500`` / ``http_503`` - answered with that status, nothing
+  processed (a 404: a proxy in front of the gateway that does not know the path)
 * ``slow``            - the answer comes after ``delay`` seconds, nothing processed before
 * ``slow_after_accept`` - processed (message accepted, credit taken), answered after ``delay``
 * ``drop_after_accept`` - processed, then the connection is closed without an answer
@@ -31,6 +32,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class FaultKind(StrEnum):
     """A way for the simulated gateway to misbehave."""
 
+    HTTP_404 = "http_404"
     HTTP_429 = "http_429"
     HTTP_500 = "http_500"
     HTTP_503 = "http_503"
@@ -193,6 +195,8 @@ class SimulatorBase:
         fault = self._take_fault(request.path)
         if fault is None:
             return await handler(request)
+        if fault.kind is FaultKind.HTTP_404:
+            return web.Response(status=404, text="Not Found")
         if fault.kind is FaultKind.HTTP_429:
             return web.Response(status=429, text="Too Many Requests", headers={"Retry-After": "1"})
         if fault.kind is FaultKind.HTTP_503:

@@ -10,6 +10,7 @@ Every call is a form POST to ``/http/9.0/<endpoint>/`` with ``login``, ``apiKey`
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -26,9 +27,7 @@ from .errors import (
     GatewayError,
     InvalidRequestError,
     NotFoundError,
-    OutcomeUnknownError,
     RecipientsRejectedError,
-    TemporarilyUnavailableError,
     UnexpectedResponseError,
 )
 from .models import (
@@ -49,6 +48,8 @@ from .models import (
 from .phone import from_gateway, to_gateway
 from .sender import SenderRule
 from .transport import CONNECT_TIMEOUT, TOTAL_TIMEOUT, Transport
+
+_LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import aiohttp
@@ -226,24 +227,27 @@ class AllMySmsGateway(HttpGateway):
     async def estimate(self, request: SendRequest) -> Estimate:
         """Price ``request`` with ``simulateCampaign``: the gateway sends nothing.
 
-        When the gateway cannot price it (unreachable, an answer without a price), the
-        parts are still counted here: ``credits`` is None and ``warnings`` says
-        ``price_unavailable``. A refusal (credentials, numbers) still raises.
+        The parts and the encoding are counted here whatever the price lookup does: when
+        it fails (unreachable, a timeout, an HTTP error such as a proxy's 404 or a 5xx, an
+        answer that does not parse or has no price), ``credits`` is None and ``warnings``
+        says ``price_unavailable``. A refusal the gateway states (credentials, numbers)
+        still raises.
         """
         prepared = self.prepare(request)
         try:
             answer = await self._call(
                 "simulateCampaign", {"smsData": _sms_data(prepared)}, read=True
             )
-        except (TemporarilyUnavailableError, OutcomeUnknownError):
-            return _unpriced(prepared)
+        except GatewayError as err:
+            # the price is a nicety; what the send would be is known without it
+            return _unpriced(prepared, type(err).__name__)
         invalid = _invalid_numbers(answer.payload.get("invalidNumbers"))
         priced = _number(answer.payload.get("nbCredits"))
         code = answer.code
         if code in _ERROR_MESSAGES and not (code == _SOME_INVALID and priced is not None):
             raise self._error(answer, prepared, invalid)
         if priced is None:
-            return _unpriced(prepared)
+            return _unpriced(prepared, "an answer without a price")
         refused = set(invalid)
         accepted = [number for number in prepared.recipients if number not in refused]
         return Estimate(
@@ -657,8 +661,9 @@ def _callback_reply(fields: Mapping[str, object]) -> InboundMessage:
     )
 
 
-def _unpriced(prepared: PreparedSend) -> Estimate:
-    """The local count of a send the gateway could not price."""
+def _unpriced(prepared: PreparedSend, why: str) -> Estimate:
+    """The local count of a send the gateway could not price (said in one debug line)."""
+    _LOGGER.debug("AllMySMS could not price the estimate (%s): parts counted locally", why)
     return Estimate(
         message=prepared.message,
         recipients=len(prepared.recipients),

@@ -18,8 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .models import SendResult
-    from .sender import SenderRule
+    from .models import SenderRule, SendResult
 
 
 class Outcome(StrEnum):

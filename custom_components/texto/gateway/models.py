@@ -399,6 +399,20 @@ class Capabilities:
     recipients_per_request: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class SenderRule:
+    """A route's rule for custom senders."""
+
+    min_length: int
+    max_length: int
+    #: spaces allowed inside the sender
+    allow_space: bool
+    #: the first character must be a letter
+    must_start_with_letter: bool
+    #: a sender made only of digits (a phone number) is refused
+    forbid_digits_only: bool = True
+
+
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 

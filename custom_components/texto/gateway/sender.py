@@ -7,26 +7,14 @@ rule is checked here before anything leaves the machine.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
 
 from .errors import InvalidSenderError, SenderProblem
+from .models import SenderRule
+
+__all__ = ["SenderRule", "validate_sender"]
 
 _LETTERS = frozenset(string.ascii_letters)
 _LETTERS_AND_DIGITS = _LETTERS | frozenset(string.digits)
-
-
-@dataclass(frozen=True, slots=True)
-class SenderRule:
-    """A route's rule for custom senders."""
-
-    min_length: int
-    max_length: int
-    #: spaces allowed inside the sender
-    allow_space: bool
-    #: the first character must be a letter
-    must_start_with_letter: bool
-    #: a sender made only of digits (a phone number) is refused
-    forbid_digits_only: bool = True
 
 
 def validate_sender(sender: str, rule: SenderRule) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from tests.simulator.allmysms import AllMySmsSimulator
@@ -176,19 +180,32 @@ async def test_estimate_errors(
         {"kind": "malformed", "body": '{"status": "100"}'},
         {"kind": "malformed", "body": '{"status": "100", "nbCredits": "beaucoup"}'},
         {"kind": "malformed", "body": "<html>maintenance</html>"},
+        {"kind": "malformed", "body": "[1, 2]"},
+        {"kind": "http_404"},
+        {"kind": "http_500"},
         {"kind": "http_503"},
+        {"kind": "slow", "delay": 1.0},
     ],
 )
 async def test_estimate_the_gateway_cannot_price_is_counted_here(
-    allmysms: AllMySmsGateway, allmysms_sim: AllMySmsSimulator, fault: dict[str, str]
+    make_allmysms: Callable[..., AllMySmsGateway],
+    allmysms_sim: AllMySmsSimulator,
+    fault: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The parts are local: a price lookup that fails still says what the send costs."""
+    allmysms = make_allmysms(total_timeout=0.3)
+    fault = dict(fault)
     allmysms_sim.fail_next(fault.pop("kind"), count=5, **fault)
 
-    estimate = await allmysms.estimate(SendRequest(recipients=(ALICE, BOB), text="a" * 200))
+    with caplog.at_level(logging.DEBUG):
+        estimate = await allmysms.estimate(SendRequest(recipients=(ALICE, BOB), text="a" * 200))
 
     assert (estimate.recipients, estimate.billed_parts, estimate.credits) == (2, 4, None)
     assert estimate.warnings == ("price_unavailable",)
+    assert estimate.message.encoding == "gsm7"
+    said = [r for r in caplog.records if "could not price" in r.getMessage()]
+    assert [r.levelno for r in said] == [logging.DEBUG]
 
 
 async def test_estimate_of_an_invalid_request_asks_nothing(
