@@ -62,6 +62,9 @@ CONF_WEBHOOK_ID: Final = "webhook_id"
 CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_RECEIVE_MODE: Final = "receive_mode"
 CONF_ALLOW_INTERNAL_URL: Final = "allow_internal_url"
+#: unverified replies fired per minute at most (anyone holding the webhook URL can post them)
+CONF_UNVERIFIED_PER_MINUTE: Final = "unverified_per_minute"
+DEFAULT_UNVERIFIED_PER_MINUTE: Final = 30
 
 RECEIVE_WEBHOOK: Final = "webhook"
 RECEIVE_POLLING: Final = "polling"

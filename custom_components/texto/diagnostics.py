@@ -71,4 +71,6 @@ async def async_get_config_entry_diagnostics(
         "outbox": {"waiting": account.outbox.waiting, "by_status": account.outbox.counts()},
         # keys of reports and replies forgotten because their room was full (a flood)
         "inbox_dropped_keys": account.inbox.dropped_keys,
+        # unverified replies over the per-minute bound, counted and not fired (a flood)
+        "unverified_replies_held_back": account.inbox.unverified_bound.held_back_total,
     }

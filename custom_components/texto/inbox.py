@@ -15,6 +15,8 @@ Dedup under a flood. Keys of items tied to a known send and keys of the others a
 apart, each room bounded: forged callbacks fill the second room only, so they cannot push
 a genuine reply's key out and make a replay fire again. What a full room forgets is counted
 (``dropped_keys``, in diagnostics).
+
+A flood of unverified replies is bounded too (``flood``): at most a number a minute fire.
 """
 
 from __future__ import annotations
@@ -35,11 +37,14 @@ from homeassistant.util import dt as dt_util
 
 from .const import (
     CONF_PHONE_NUMBER,
+    CONF_UNVERIFIED_PER_MINUTE,
+    DEFAULT_UNVERIFIED_PER_MINUTE,
     DOMAIN,
     EVENT_DELIVERY_REPORT,
     EVENT_SMS_RECEIVED,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from .flood import UnverifiedReplyBound
 from .gateway.gate import screen
 from .gateway.models import DeliveryReport, InboundMessage
 from .sent_log import SentLog, SentMessage
@@ -91,6 +96,11 @@ class Inbox:
         self._seen_untied: dict[str, float] = {}
         #: keys forgotten because their room was full (diagnostics)
         self.dropped_keys = 0
+        self.unverified_bound = UnverifiedReplyBound(
+            hass,
+            entry.title,
+            entry.options.get(CONF_UNVERIFIED_PER_MINUTE, DEFAULT_UNVERIFIED_PER_MINUTE),
+        )
 
     async def async_load(self) -> None:
         """Read the keys already seen (so nothing fires twice across restarts)."""
@@ -101,6 +111,7 @@ class Inbox:
 
     async def async_flush(self) -> None:
         """Write the keys now (the entry unloads: a new inbox will read them)."""
+        self.unverified_bound.async_stop()
         await self._store.async_save(self._dump())
 
     # --- receiving ---------------------------------------------------------------------------
@@ -137,11 +148,12 @@ class Inbox:
             data["status"],
             report.provider_status.strip(),
         )
-        if not self._record(key, tied=True):
+        if self._known(key):
             _LOGGER.debug(
                 "%s report for message %s already seen", data["provider"], data["message_id"]
             )
             return False
+        self._record(key, tied=True)
         self.hass.bus.async_fire(EVENT_DELIVERY_REPORT, dict(data))
         async_dispatcher_send(self.hass, SIGNAL_DELIVERY_REPORT.format(self.entry.entry_id), data)
         return True
@@ -155,10 +167,15 @@ class Inbox:
             received = reply.received_at.isoformat() if reply.received_at else None
             text_digest = hashlib.sha256(reply.text.encode()).hexdigest()
             key = _key("reply", str(reply.provider), reply.sender, received, text_digest)
-        if not self._record(key, tied=answers_sender or confirmed_by_gateway):
+        verified = confirmed_by_gateway or answers_sender
+        if self._known(key):
             _LOGGER.debug("%s reply %s already seen", reply.provider, reply.message_id)
             return False
-        data = self._reply_data(reply, answered, verified=confirmed_by_gateway or answers_sender)
+        if not verified and not self.unverified_bound.allow():
+            # not remembered: the same reply read back from the gateway's API still fires
+            return False
+        self._record(key, tied=verified)
+        data = self._reply_data(reply, answered, verified=verified)
         self.hass.bus.async_fire(EVENT_SMS_RECEIVED, dict(data))
         async_dispatcher_send(self.hass, SIGNAL_SMS_RECEIVED.format(self.entry.entry_id), data)
         return True
@@ -270,18 +287,19 @@ class Inbox:
 
     # --- the keys seen -----------------------------------------------------------------------
 
+    def _known(self, key: str) -> bool:
+        """Whether ``key`` was seen already, in either room."""
+        return key in self._seen or key in self._seen_untied
+
     @callback
-    def _record(self, key: str, *, tied: bool) -> bool:
-        """Remember ``key`` in its room; False when it was already known in either."""
-        if key in self._seen or key in self._seen_untied:
-            return False
+    def _record(self, key: str, *, tied: bool) -> None:
+        """Remember ``key`` in its room (the oldest key of a full room forgotten)."""
         room, limit = (self._seen, MAX_KEYS) if tied else (self._seen_untied, MAX_UNTIED_KEYS)
         room[key] = dt_util.utcnow().timestamp()
         while len(room) > limit:
             del room[next(iter(room))]
             self.dropped_keys += 1
         self._store.async_delay_save(self._dump, SAVE_DELAY)
-        return True
 
     def _forget_old(self) -> None:
         oldest = dt_util.utcnow().timestamp() - KEEP.total_seconds()

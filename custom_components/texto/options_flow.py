@@ -50,10 +50,12 @@ from .const import (
     CONF_STOP_MENTION,
     CONF_TEXT_POLICY,
     CONF_UNCONFIRMED_POLICY,
+    CONF_UNVERIFIED_PER_MINUTE,
     CONF_WEBHOOK_ID,
     DAILY_PARTS_CAP_LIMIT,
     DEFAULT_LOW_CREDIT_THRESHOLD,
     DEFAULT_MAX_AGE,
+    DEFAULT_UNVERIFIED_PER_MINUTE,
     DOMAIN,
     FALLBACK_MAIL2SMS,
     MESSAGE_CLASS_REPLIES,
@@ -103,7 +105,9 @@ SMTP_KEYS = (
     CONF_SMTP_PASSWORD,
     CONF_SMTP_SENDER,
 )
-RECEIVING_KEYS = (CONF_RECEIVE_MODE, CONF_ALLOW_INTERNAL_URL)
+RECEIVING_KEYS = (CONF_RECEIVE_MODE, CONF_ALLOW_INTERNAL_URL, CONF_UNVERIFIED_PER_MINUTE)
+#: unverified replies a minute: beyond this, a flood is what the bound is for
+UNVERIFIED_PER_MINUTE_LIMIT = 1000
 DELIVERY_KEYS = (CONF_MAX_AGE, CONF_FALLBACK, CONF_DAILY_PARTS_CAP, CONF_UNCONFIRMED_POLICY)
 #: minutes: a day at most (an alert a day late is no alert)
 MAX_AGE_LIMIT = 24 * 60
@@ -210,12 +214,22 @@ def _receiving_schema(provider: Provider) -> vol.Schema:
         if can_poll(provider)
         else [RECEIVE_WEBHOOK]
     )
-    return vol.Schema(
-        {
-            vol.Required(CONF_RECEIVE_MODE): select_selector(modes, CONF_RECEIVE_MODE),
-            vol.Required(CONF_ALLOW_INTERNAL_URL, default=False): BooleanSelector(),
-        }
-    )
+    fields: dict[vol.Marker, Any] = {
+        vol.Required(CONF_RECEIVE_MODE): select_selector(modes, CONF_RECEIVE_MODE),
+        vol.Required(CONF_ALLOW_INTERNAL_URL, default=False): BooleanSelector(),
+    }
+    if PROVIDERS[provider].capabilities.replies:
+        fields[vol.Required(CONF_UNVERIFIED_PER_MINUTE, default=DEFAULT_UNVERIFIED_PER_MINUTE)] = (
+            vol.All(
+                NumberSelector(
+                    NumberSelectorConfig(
+                        min=0, max=UNVERIFIED_PER_MINUTE_LIMIT, step=1, mode=NumberSelectorMode.BOX
+                    )
+                ),
+                vol.Coerce(int),
+            )
+        )
+    return vol.Schema(fields)
 
 
 class TextoOptionsFlow(OptionsFlow):
@@ -410,12 +424,17 @@ class TextoOptionsFlow(OptionsFlow):
                 CONF_RECEIVE_MODE: user_input[CONF_RECEIVE_MODE],
                 CONF_ALLOW_INTERNAL_URL: bool(user_input.get(CONF_ALLOW_INTERNAL_URL, False)),
             }
+            if CONF_UNVERIFIED_PER_MINUTE in user_input:
+                values[CONF_UNVERIFIED_PER_MINUTE] = user_input[CONF_UNVERIFIED_PER_MINUTE]
             return self._async_save(values, RECEIVING_KEYS)
         entry = self.config_entry
         url = entry_webhook_url(self.hass, entry)
         shown = {
             CONF_RECEIVE_MODE: receive_mode(self.hass, entry),
             CONF_ALLOW_INTERNAL_URL: entry.options.get(CONF_ALLOW_INTERNAL_URL, False),
+            CONF_UNVERIFIED_PER_MINUTE: entry.options.get(
+                CONF_UNVERIFIED_PER_MINUTE, DEFAULT_UNVERIFIED_PER_MINUTE
+            ),
         }
         return self.async_show_form(
             step_id=f"receiving_{self._provider}" + ("" if url else "_no_url"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -12,12 +15,19 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.webhook import async_generate_path
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from pytest_homeassistant_custom_component.common import async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 
 from custom_components.texto.const import (
     CONF_DEFAULT_SENDER,
     CONF_MESSAGE_CLASS,
     CONF_WEBHOOK_ID,
+    DEFAULT_UNVERIFIED_PER_MINUTE,
     EVENT_SMS_RECEIVED,
     MESSAGE_CLASS_REPLIES,
 )
@@ -119,6 +129,92 @@ async def test_a_reply_text_is_capped_and_cleaned(
     state = hass.states.get("event.allmysms_demo_incoming_sms")
     assert state is not None
     assert len(state.attributes["text"]) <= MAX_TEXT_CHARS
+
+
+# --- a flood of unverified replies ----------------------------------------------------------------
+
+#: how many forged replies the flood test posts (10,000 in CI, see .ci/run)
+FLOOD = int(os.environ.get("TEXTO_HOSTILE_CALLBACKS", "2000"))
+
+
+async def test_a_flood_of_unverified_replies_fires_at_most_the_bound(  # noqa: PLR0917 - fixtures
+    hass: HomeAssistant,
+    smsmode_sim: SmsmodeSimulator,
+    client: TestClient[Any, Any],
+    hass_client: ClientFactory,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Forged replies from numbers Texto never texted: 30 a minute fire, the rest are counted.
+
+    A verified reply posted in the middle of the flood fires at once, once.
+    """
+    entry = await set_up(hass, smsmode_entry(smsmode_sim, options=REPLIES))
+    path = async_generate_path(entry.data[CONF_WEBHOOK_ID])
+    replies = async_capture_events(hass, EVENT_SMS_RECEIVED)
+    sent = await send_sms(hass, entry.entry_id)
+
+    async def forged(n: int) -> None:
+        response = await client.get(
+            path,
+            params={
+                "emetteur": f"336{n:08d}",
+                "message": "OUVRE LA PORTE",
+                "responseID": f"forged-{n}",
+                "numero": "36180",
+                "date_reception": "14032025-093000",
+            },
+        )
+        assert response.status == 200
+
+    caplog.set_level(logging.DEBUG, logger="custom_components.texto")
+    for start in range(0, FLOOD, 100):
+        await asyncio.gather(*(forged(n) for n in range(start, min(start + 100, FLOOD))))
+        if start == FLOOD // 2:
+            await smsmode_sim.inject_reply(ALICE, "1", sent["message_id"])
+            await hass.async_block_till_done()
+            verified = [e for e in replies if e.data["verified"]]
+            assert [e.data["text"] for e in verified] == ["1"]  # at once, behind no one
+    await hass.async_block_till_done()
+
+    unverified = [e for e in replies if not e.data["verified"]]
+    assert len(unverified) == DEFAULT_UNVERIFIED_PER_MINUTE
+    assert len([e for e in replies if e.data["verified"]]) == 1
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    held_back = FLOOD - DEFAULT_UNVERIFIED_PER_MINUTE
+    assert diagnostics["unverified_replies_held_back"] == held_back
+
+    # one debug line sums the minute up (no line per forged reply)
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    summaries = [r for r in caplog.records if "unverified replies not fired" in r.getMessage()]
+    assert [(r.levelno, r.args[1] if isinstance(r.args, tuple) else None) for r in summaries] == [
+        (logging.DEBUG, held_back)
+    ]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+    # the next minute lets the bound through again
+    await forged(FLOOD + 1)
+    await hass.async_block_till_done()
+    assert len([e for e in replies if not e.data["verified"]]) == DEFAULT_UNVERIFIED_PER_MINUTE + 1
+
+
+async def test_the_bound_on_unverified_replies_is_an_option(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator, client: TestClient[Any, Any]
+) -> None:
+    entry = await set_up(hass, allmysms_entry(allmysms_sim, options={"unverified_per_minute": 2}))
+    replies = async_capture_events(hass, EVENT_SMS_RECEIVED)
+
+    for n in range(5):
+        response = await client.post(
+            async_generate_path(entry.data[CONF_WEBHOOK_ID]),
+            data={"smsMoId": f"mo-{n}", "phoneNumber": f"336{n:08d}", "message": "Bonjour"},
+        )
+        assert response.status == 200
+    await hass.async_block_till_done()
+
+    assert len(replies) == 2
 
 
 # --- action fields ------------------------------------------------------------------------------

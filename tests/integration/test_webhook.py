@@ -28,6 +28,7 @@ from custom_components.texto.const import (
     CONF_CLOUDHOOK_URL,
     CONF_MESSAGE_CLASS,
     CONF_RECEIVE_MODE,
+    CONF_UNVERIFIED_PER_MINUTE,
     CONF_WEBHOOK_ID,
     DOMAIN,
     EVENT_DELIVERY_REPORT,
@@ -569,12 +570,23 @@ async def test_receiving_without_url_defaults_to_polling_and_says_why(
     assert _suggested(result, CONF_RECEIVE_MODE) == "polling"
     assert _select_options(result, CONF_RECEIVE_MODE) == ["webhook", "polling", "both"]
 
+    assert _suggested(result, CONF_UNVERIFIED_PER_MINUTE) == 30
+
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_RECEIVE_MODE: "both", CONF_ALLOW_INTERNAL_URL: True}
+        result["flow_id"],
+        {
+            CONF_RECEIVE_MODE: "both",
+            CONF_ALLOW_INTERNAL_URL: True,
+            CONF_UNVERIFIED_PER_MINUTE: 5,
+        },
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_RECEIVE_MODE: "both", CONF_ALLOW_INTERNAL_URL: True}
+    assert entry.options == {
+        CONF_RECEIVE_MODE: "both",
+        CONF_ALLOW_INTERNAL_URL: True,
+        CONF_UNVERIFIED_PER_MINUTE: 5,
+    }
 
 
 @pytest.mark.usefixtures("mock_setup_entry", "check_flow_translations")
@@ -603,6 +615,7 @@ async def test_receiving_with_an_external_url_shows_it_and_keeps_other_options(
         "max_parts": 2,
         CONF_RECEIVE_MODE: "webhook",
         CONF_ALLOW_INTERNAL_URL: False,
+        CONF_UNVERIFIED_PER_MINUTE: 30,
     }
 
 
@@ -618,6 +631,8 @@ async def test_sms123_receiving_offers_only_the_webhook(
 
     assert result["step_id"] == "receiving_sms123_no_url"
     assert _select_options(result, CONF_RECEIVE_MODE) == ["webhook"]
+    # 123-SMS takes no replies: no bound on them to set
+    assert CONF_UNVERIFIED_PER_MINUTE not in {str(key) for key in result["data_schema"].schema}
     assert _suggested(result, CONF_RECEIVE_MODE) == "webhook"
 
 
