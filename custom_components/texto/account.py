@@ -8,8 +8,10 @@ of each send, and it tells the sensors once per event-loop turn that its sends c
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from typing import Any, NoReturn
 
 from homeassistant.config_entries import ConfigEntry
@@ -30,10 +32,12 @@ from .requests import build_request
 from .responses import SendOutcome
 from .routes import AccountRoutes
 from .scheduled import ScheduledSends
-from .sent_log import SentLog
+from .sent_log import SentLog, SentMessage
 from .signals import SIGNAL_DELIVERY_REPORT, SIGNAL_SENDS_CHANGED
 from .spending import SpendingGuard
 from .stores import AccountStores
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class TextoAccount:
@@ -59,6 +63,9 @@ class TextoAccount:
         self.last_status = LastStatus(self.stores.state, self.async_sends_changed)
         self.spending = SpendingGuard(hass, entry, self.stores.state)
         self.outbox = Outbox(hass, entry, self, self.stores.outbox)
+        # what the sent log and the day's count cannot lose is also in the outbox's journal
+        self.stores.outbox.apply_receipts = self._apply_receipts
+        self.stores.outbox.before_snapshot = self._async_flush_receipts
         self.routes = AccountRoutes(
             hass,
             entry,
@@ -108,6 +115,34 @@ class TextoAccount:
         )
         # an entry reloads within seconds: what the next account reads must be on disk
         self.entry.async_on_unload(self._async_flush)
+
+    # --- receipts: what the sent log and the day's count hold, also in the journal ------------
+
+    def write_receipt(self, parts: int, sent: SentMessage | None = None) -> int:
+        """Journal ``parts`` billed today (and the send that billed them); its number."""
+        receipt: dict[str, Any] = {"day": self.spending.today().isoformat(), "parts": parts}
+        if sent is not None:
+            receipt["sent"] = sent.to_dict()
+        return self.stores.outbox.write_receipt(receipt)
+
+    @callback
+    def _apply_receipts(self, receipts: list[dict[str, Any]]) -> None:
+        """At start-up: what the journal says was sent and billed, the stores may not."""
+        for receipt in receipts:
+            try:
+                if (sent := receipt.get("sent")) is not None:
+                    self.sent_log.restore(SentMessage.from_dict(sent))
+                day = date.fromisoformat(receipt["day"])
+                self.spending.restore(day, int(receipt["parts"]), int(receipt["seq"]))
+            except (KeyError, TypeError, ValueError):
+                _LOGGER.warning(
+                    "%s: a receipt of the outbox journal is unreadable", self.entry.title
+                )
+
+    async def _async_flush_receipts(self) -> None:
+        """Write the stores the receipts are for (the journal is about to drop them)."""
+        await self.sent_log.async_flush()
+        await self.stores.state.async_flush()
 
     async def _async_flush(self) -> None:
         await self.sent_log.async_flush()
@@ -219,19 +254,21 @@ class TextoAccount:
         settled = min(held, result.billed_parts)
         self._holds[item.outbox_id] = held - settled
         carrier = self._carrier(route)
-        carrier.sent_parts += result.billed_parts
-        if carrier is self:
-            self.spending.record(result.billed_parts, held=settled)
-        else:
-            # billed to the fallback account; the hold was this account's
-            self.spending.release(settled)
-            carrier.spending.record(result.billed_parts, held=0)
         capabilities = carrier.client_of(result.route).capabilities
         # AllMySMS takes replies to any send; smsmode only to its "replies allowed" class
         takes_replies = capabilities.replies and (
             item.request.replies_allowed or not capabilities.replies_on_request
         )
-        await carrier.sent_log.async_record(result, replies_allowed=takes_replies)
+        sent = await carrier.sent_log.async_record(result, replies_allowed=takes_replies)
+        # beside the send's final record: a crash before the stores' save loses neither
+        receipt = carrier.write_receipt(result.billed_parts, sent)
+        carrier.sent_parts += result.billed_parts
+        if carrier is self:
+            self.spending.record(result.billed_parts, held=settled, receipt=receipt)
+        else:
+            # billed to the fallback account; the hold was this account's
+            self.spending.release(settled)
+            carrier.spending.record(result.billed_parts, held=0, receipt=receipt)
         if status_of(result) is SendState.SCHEDULED:
             await carrier.scheduled.async_add(result, keep_text=capabilities.cancel_needs_text)
         # the balance follows, but the sender is not kept waiting for it
@@ -256,7 +293,8 @@ class TextoAccount:
         """
         if item.resent and item.outbox_id not in self._resends_counted:
             self._resends_counted.add(item.outbox_id)
-            self.spending.record(self._parts_of(request_of(item)), held=0)
+            parts = self._parts_of(request_of(item))
+            self.spending.record(parts, held=0, receipt=self.write_receipt(parts))
         if item.final:
             self._resends_counted.discard(item.outbox_id)
         if item.final and (held := self._holds.pop(item.outbox_id, 0)):

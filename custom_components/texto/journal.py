@@ -22,6 +22,15 @@ other, whole). Replaying takes the last snapshot, then each record after it; a r
 cannot be read (torn by a power cut in the middle of its write) is skipped, the rest
 recovered. The file is private (0600): it holds numbers and texts.
 
+Receipts. What a later decision depends on is written here too, beside the ``final`` record
+of the send it is about: a ``receipt`` says what a gateway accepted (the sent log's entry, so
+that its delivery reports and replies are recognised) and the parts it billed (so that the
+daily cap counts them). The account's own stores keep these with a delayed save; a crash
+within that delay would lose them, the journal does not. Receipts are numbered: at start-up,
+the account applies those its stores do not hold yet (``apply_receipts``); before a snapshot
+drops them, the account writes its stores (``before_snapshot``), and the snapshot keeps the
+last number.
+
 Before the journal, the outbox was a ``Store``: its data is read once, written here, then
 removed.
 """
@@ -31,7 +40,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -55,6 +65,9 @@ COMPACT_PER_ITEM: Final = 4
 
 type ItemData = dict[str, Any]
 
+#: how a receipt's line begins (``json_bytes`` keeps the keys in order, without spaces)
+_RECEIPT_LINE: Final = b'{"kind":"receipt"'
+
 #: the data alone, not the file's times (macOS has no fdatasync: a full fsync there)
 _datasync: Final = getattr(os, "fdatasync", os.fsync)
 
@@ -67,6 +80,8 @@ class Record(StrEnum):
     CONCLUDED = "concluded"
     FINAL = "final"
     SNAPSHOT = "snapshot"
+    #: what a send cost and where it went (the sent log's entry, the billed parts)
+    RECEIPT = "receipt"
 
 
 #: the records that precede a request: on the disk (synced) before it can leave
@@ -150,6 +165,12 @@ class OutboxJournal:
         self._legacy = legacy
         self.snapshot: Callable[[], list[ItemData]] = list
         self.size: Callable[[], int] = int
+        #: the account applies the receipts read at start-up that its stores may not hold ...
+        self.apply_receipts: Callable[[list[ItemData]], None] = _ignore
+        #: ... and writes its stores before a snapshot drops the receipts
+        self.before_snapshot: Callable[[], Awaitable[None]] = _async_nothing_to_write
+        #: the number of the last receipt written
+        self.receipt_seq = 0
         self._pending: list[bytes] = []
         #: a record queued since the last write must be synced
         self._sync_due = False
@@ -171,7 +192,10 @@ class OutboxJournal:
         return self._replay(content)
 
     def _replay(self, content: bytes) -> list[ItemData]:
-        items, unreadable = replay(content)
+        read = read_journal(content)
+        self.receipt_seq = read.receipt_seq
+        self.apply_receipts(read.receipts)
+        items, unreadable = read.items, read.unreadable
         if unreadable:
             _LOGGER.warning(
                 "Outbox journal %s: %d unreadable record(s) skipped (a write cut short?), "
@@ -194,11 +218,19 @@ class OutboxJournal:
         """Append a record without waiting for it (it goes in order with the others)."""
         if kind is Record.FINAL:
             record: dict[str, Any] = {"kind": kind, "outbox_id": data["outbox_id"]}
+        elif kind is Record.RECEIPT:
+            record = {"kind": kind, **data}
         else:
             record = {"kind": kind, "item": data}
         self._pending.append(json_bytes(record) + b"\n")
         self._sync_due = self._sync_due or kind in SYNCED_RECORDS
         self._start_writer()
+
+    def write_receipt(self, receipt: ItemData) -> int:
+        """Append a receipt without waiting for it; return its number."""
+        self.receipt_seq += 1
+        self.write_soon(Record.RECEIPT, {**receipt, "seq": self.receipt_seq})
+        return self.receipt_seq
 
     async def async_compact(self) -> None:
         """Rewrite the file as one snapshot now (after a start-up: no torn tail stays).
@@ -241,8 +273,14 @@ class OutboxJournal:
                 sync, self._sync_due = self._sync_due, False
                 try:
                     if self._damaged or self._records >= self._compaction_bound():
-                        # the snapshot holds what every queued record says, and more
+                        # the snapshot holds what every queued record says, and more; the
+                        # receipts stay until the account's stores hold them
                         await self._async_replace(self.snapshot())
+                        receipts = [line for line in lines if line.startswith(_RECEIPT_LINE)]
+                        if receipts:
+                            await self._hass.async_add_executor_job(
+                                partial(self.files.append, b"".join(receipts), sync=False)
+                            )
                     else:
                         await self._hass.async_add_executor_job(
                             partial(self.files.append, b"".join(lines), sync=sync)
@@ -281,7 +319,15 @@ class OutboxJournal:
             return  # still damaged: tried again at the next record, and at the stop
 
     async def _async_replace(self, items: list[ItemData]) -> None:
-        snapshot = {"kind": Record.SNAPSHOT, "version": VERSION, "items": items}
+        # what the stores hold once written: every receipt numbered so far
+        written = self.receipt_seq
+        await self.before_snapshot()
+        snapshot = {
+            "kind": Record.SNAPSHOT,
+            "version": VERSION,
+            "items": items,
+            "receipt_seq": written,
+        }
         await self._hass.async_add_executor_job(self.files.replace, json_bytes(snapshot) + b"\n")
         self._records = 0
         self._damaged = False
@@ -290,21 +336,42 @@ class OutboxJournal:
         return max(COMPACT_MIN, COMPACT_PER_ITEM * self.size())
 
 
+@dataclass(slots=True)
+class JournalContent:
+    """What a journal's content leaves."""
+
+    #: the items waiting
+    items: list[ItemData] = field(default_factory=list)
+    #: the receipts written since the last snapshot, oldest first
+    receipts: list[ItemData] = field(default_factory=list)
+    #: the number of the last receipt written
+    receipt_seq: int = 0
+    #: records that could not be read
+    unreadable: int = 0
+
+
 def replay(content: bytes) -> tuple[list[ItemData], int]:
     """The items a journal's ``content`` leaves, and how many of its records were unreadable."""
+    read = read_journal(content)
+    return read.items, read.unreadable
+
+
+def read_journal(content: bytes) -> JournalContent:
+    """Replay a journal's ``content``: the last snapshot, then each record after it."""
     items: dict[str, ItemData] = {}
-    unreadable = 0
+    read = JournalContent()
     for line in content.splitlines():
         if not line.strip():
             continue
         try:
-            _apply(items, json_loads(line))
+            _apply(items, json_loads(line), read)
         except (ValueError, KeyError, TypeError):
-            unreadable += 1
-    return list(items.values()), unreadable
+            read.unreadable += 1
+    read.items = list(items.values())
+    return read
 
 
-def _apply(items: dict[str, ItemData], record: Any) -> None:
+def _apply(items: dict[str, ItemData], record: Any, read: JournalContent) -> None:
     """Replay one record over ``items`` (raise KeyError or TypeError if it is not one)."""
     kind = Record(record["kind"])
     if kind is Record.SNAPSHOT:
@@ -313,6 +380,12 @@ def _apply(items: dict[str, ItemData], record: Any) -> None:
         items.clear()
         for item in record["items"]:
             items[str(item["outbox_id"])] = item
+        read.receipts.clear()  # the stores held them when the snapshot was written
+        read.receipt_seq = max(read.receipt_seq, int(record.get("receipt_seq", 0)))
+    elif kind is Record.RECEIPT:
+        seq = int(record["seq"])
+        read.receipts.append(record)
+        read.receipt_seq = max(read.receipt_seq, seq)
     elif kind is Record.FINAL:
         items.pop(str(record["outbox_id"]), None)
     else:
@@ -331,3 +404,11 @@ def _settle(waiters: list[asyncio.Future[None]], error: BaseException | None) ->
         else:
             waiter.set_exception(error)
     waiters.clear()
+
+
+def _ignore(_receipts: list[ItemData]) -> None:
+    """No account listens (the journal alone, in tests and the benchmark)."""
+
+
+async def _async_nothing_to_write() -> None:
+    """No account's stores to write first."""

@@ -104,6 +104,14 @@ class SentLog:
         self._store.async_delay_save(self._dump, SAVE_DELAY)
         return sent
 
+    def restore(self, sent: SentMessage) -> None:
+        """Remember a send the store may not hold (read back from the outbox's journal)."""
+        if sent.message_id in self._sends:
+            return
+        self._add(sent)
+        self._forget_old()
+        self._store.async_delay_save(self._dump, SAVE_DELAY)
+
     async def async_flush(self) -> None:
         """Write the sends now (the entry unloads: a new log will read them)."""
         await self._store.async_save(self._dump())

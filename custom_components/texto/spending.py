@@ -59,6 +59,8 @@ class SpendingGuard:
         self._refused_at_cap: int | None = None
         self._holds: deque[_Hold] = deque()
         self._stop_midnight: CALLBACK_TYPE | None = None
+        #: the number of the last journal receipt counted (journal.py: a crash loses none)
+        self._receipt_seq = 0
 
     # --- the figures ------------------------------------------------------------------------
 
@@ -89,6 +91,8 @@ class SpendingGuard:
         Also starts the midnight reset; both stop with the entry.
         """
         stored = self._state.part("spending")
+        if stored is not None:
+            self._receipt_seq = int(stored.get("receipt_seq", 0))
         if stored is not None and date.fromisoformat(stored["day"]) == self._day:
             self._used = int(stored["parts"])
             self._refused_at_cap = stored.get("refused_at_cap")
@@ -131,14 +135,33 @@ class SpendingGuard:
         lapse = (max_age + HOLD_MARGIN).total_seconds()
         self._holds.append(_Hold(parts, time.monotonic() + lapse))
 
-    def record(self, parts: int, *, held: int | None = None) -> None:
+    def today(self) -> date:
+        """The local day parts billed now count for."""
+        self._roll_over()
+        return self._day
+
+    def record(self, parts: int, *, held: int | None = None, receipt: int = 0) -> None:
         """Count ``parts`` billed (an accepted send), and drop its hold.
 
-        ``held``: the parts its check held, when they differ from those billed.
+        ``held``: the parts its check held, when they differ from those billed;
+        ``receipt``: the number of the journal's receipt for these parts.
         """
         self._roll_over()
         self._used += parts
+        self._receipt_seq = max(self._receipt_seq, receipt)
         self.release(parts if held is None else held)
+        self._save()
+
+    def restore(self, day: date, parts: int, receipt: int) -> None:
+        """Count the parts of a journal receipt that the store may not hold (a crash).
+
+        The store says which receipt it counted last: none is counted twice.
+        """
+        if receipt <= self._receipt_seq:
+            return
+        self._receipt_seq = receipt
+        if day == self._day:
+            self._used += parts
         self._save()
 
     def release(self, parts: int) -> None:
@@ -184,6 +207,7 @@ class SpendingGuard:
             "day": self._day.isoformat(),
             "parts": self._used,
             "refused_at_cap": self._refused_at_cap,
+            "receipt_seq": self._receipt_seq,
         }
 
     def _save(self) -> None:

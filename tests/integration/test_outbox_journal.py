@@ -16,16 +16,26 @@ from typing import Any
 import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.loader import DATA_CUSTOM_COMPONENTS
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    async_test_home_assistant,
+)
 
 from custom_components.texto import journal as journal_module
-from custom_components.texto.const import EVENT_SEND_FAILED, SendState
+from custom_components.texto.const import (
+    CONF_DAILY_PARTS_CAP,
+    EVENT_DELIVERY_REPORT,
+    EVENT_SEND_FAILED,
+    SendState,
+)
 from custom_components.texto.gateway.models import SendRequest
 from custom_components.texto.journal import journal_path
 from custom_components.texto.outbox import OutboxItem
 from tests.simulator.allmysms import AllMySmsSimulator
 
+from .callbacks import allmysms_report
 from .common import (
     ALICE,
     allmysms_entry,
@@ -36,6 +46,7 @@ from .common import (
     stored_outbox,
 )
 from .test_outbox import account_of
+from .test_outbox_stop import _same_entry
 
 
 def kinds(hass: HomeAssistant, entry_id: str) -> list[str]:
@@ -68,7 +79,8 @@ async def test_a_send_appends_its_records_to_a_private_file(
     assert mode == 0o600  # numbers and texts: the owner alone reads it
     # the start-up's snapshot, then one record per change; the first attempt's record is
     # the submission's (it took a free slot)
-    assert kinds(hass, entry.entry_id) == ["snapshot", "submitted", "final"]
+    # (and the receipt of what the gateway took: the sent log's entry, the parts billed)
+    assert kinds(hass, entry.entry_id) == ["snapshot", "submitted", "receipt", "final"]
     assert stored_outbox(hass, entry.entry_id) == []
 
 
@@ -202,3 +214,47 @@ async def test_an_attempt_whose_record_cannot_be_written_waits_for_the_disk(
     await hass.async_block_till_done()
     assert [sms.text for sms in allmysms_sim.messages] == ["Alarme"]
     assert stored_outbox(hass, entry.entry_id) == []
+
+
+# --- a crash right after a send ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compact_every", [None, 1], ids=["appended", "compacted"])
+async def test_a_crash_right_after_a_send_keeps_its_report_matched_and_its_parts_counted(
+    hass: HomeAssistant,
+    allmysms_sim: AllMySmsSimulator,
+    hass_storage: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    compact_every: int | None,
+) -> None:
+    """Home Assistant killed before the stores' delayed save: the journal's receipt holds.
+
+    The next start recognises the send's delivery report and counts its parts against
+    the daily cap; a second restart counts them no more than once. ``compacted``: the
+    journal is compacted at every write (the stores are written before it drops receipts).
+    """
+    entry = await set_up(hass, allmysms_entry(allmysms_sim, options={CONF_DAILY_PARTS_CAP: 10}))
+    if compact_every is not None:
+        monkeypatch.setattr(journal_module, "COMPACT_MIN", compact_every)
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Fuite d'eau " * 20)
+    await account_of(hass, entry.entry_id).stores.outbox.async_flush()  # the system has it
+    [sms] = allmysms_sim.messages
+    if compact_every is None:
+        # the crash: the sent log and the day's count were never saved, the journal has them
+        assert hass_storage[f"texto.{entry.entry_id}.sent"]["data"] == []
+        assert hass_storage[f"texto.{entry.entry_id}.state"]["data"]["spending"]["parts"] == 0
+        assert "receipt" in kinds(hass, entry.entry_id)
+
+    for restart in (1, 2):
+        async with async_test_home_assistant(config_dir=hass.config.config_dir) as again:
+            again.data.pop(DATA_CUSTOM_COMPONENTS, None)
+            same = _same_entry(entry)
+            reports = async_capture_events(again, EVENT_DELIVERY_REPORT)
+            await set_up(again, same)
+            account = account_of(again, same.entry_id)
+
+            assert account.spending.used == 2, restart  # two parts, counted once
+            assert await account.inbox.async_receive(allmysms_report(sms)) is (restart == 1)
+            await again.async_block_till_done()
+            assert len(reports) == (1 if restart == 1 else 0)
+            await again.async_stop(force=True)
