@@ -12,12 +12,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from typing import Any, NoReturn
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 
+from .carriers import Carrier, carrier_of
 from .const import DOMAIN, FALLBACK_MAIL2SMS, SendState
 from .coordinator import BalanceCoordinator
 from .delivery import async_attempt, async_verify, request_of
@@ -60,7 +62,9 @@ class TextoAccount:
         self.scheduled = ScheduledSends(self.stores.scheduled)
         self.sent_log = SentLog(self.stores.sent)
         self.inbox = Inbox(hass, entry, self.sent_log, self.stores.seen)
-        self.last_status = LastStatus(self.stores.state, self.async_sends_changed)
+        self.last_status = LastStatus(
+            self.stores.state, self.async_sends_changed, partial(carrier_of, hass, entry)
+        )
         self.spending = SpendingGuard(hass, entry, self.stores.state)
         self.outbox = Outbox(hass, entry, self, self.stores.outbox)
         # what the sent log and the day's count cannot lose is also in the outbox's journal
@@ -203,7 +207,7 @@ class TextoAccount:
             await self.outbox.async_wait(item)
         if item.state in LOST_STATES:
             self._raise_final(item)
-        return SendOutcome(item, prepared)
+        return SendOutcome(item, prepared, self.what_carried(item))
 
     def _parts_of(self, request: SendRequest) -> int:
         """The parts a request bills (0 when it no longer passes the route's checks)."""
@@ -307,6 +311,17 @@ class TextoAccount:
         if self.mail2sms is not None and route is self.mail2sms.route:
             return self.mail2sms
         return self.gateway
+
+    def what_carried(self, item: OutboxItem) -> Carrier:
+        """What carried ``item``: none while it waits (an attempt names its way early)."""
+        if not item.final:
+            return Carrier()
+        carried_by = None if item.result is None else item.result.route
+        return carrier_of(self.hass, self.entry, item.route, carried_by)
+
+    def carrier_fields(self, item: OutboxItem) -> dict[str, str | None]:
+        """What carried a final item, as ``texto_send_failed`` says it."""
+        return self.what_carried(item).as_dict()
 
     def device_id_of(self, number: str | None) -> str | None:
         """The device an event about ``number`` belongs to: its recipient's, else the account's."""

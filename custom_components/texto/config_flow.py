@@ -53,12 +53,13 @@ EXAMPLE_URL = "http://192.168.1.10:8080"
 
 
 def _credentials_schema(
-    provider: Provider, errors: Mapping[str, str], *, new_account: bool
+    provider: Provider, errors: Mapping[str, str], *, new_account: bool, url: str = ""
 ) -> vol.Schema:
-    """The provider's fields, with the base URL in a collapsed ``advanced`` section.
+    """The provider's fields, with the base URL in an ``advanced`` section.
 
     A new account also takes a name (optional); a known one keeps its stored secret when the
-    field is left empty. The section opens when the error is about its field.
+    field is left empty. The section is folded unless it holds a URL (``url``, as shown) or
+    its error: after a refusal, the URL typed there may be what is wrong.
     """
     info = PROVIDERS[provider]
     fields: dict[vol.Marker, Any] = {}
@@ -72,9 +73,14 @@ def _credentials_schema(
         vol.Schema(
             {vol.Optional(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))}
         ),
-        {"collapsed": CONF_ADVANCED not in errors},
+        {"collapsed": CONF_ADVANCED not in errors and not url.strip()},
     )
     return vol.Schema(fields)
+
+
+def _url_of(shown: Mapping[str, Any] | None) -> str:
+    """The URL a credentials form shows in its ``advanced`` section."""
+    return str(((shown or {}).get(CONF_ADVANCED) or {}).get(CONF_URL) or "")
 
 
 def normalize_base_url(raw: str) -> str:
@@ -180,7 +186,8 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id=str(provider),
             data_schema=self.add_suggested_values_to_schema(
-                _credentials_schema(provider, errors, new_account=True), user_input
+                _credentials_schema(provider, errors, new_account=True, url=_url_of(user_input)),
+                user_input,
             ),
             errors=errors,
             description_placeholders={"example_url": EXAMPLE_URL},
@@ -236,10 +243,12 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             secret = user_input[secret_key].strip()
             data = {**entry.data, secret_key: secret}
-            errors = {"base": "invalid_auth"} if not secret else {}
+            errors = {secret_key: "required"} if not secret else {}
             if not errors:
                 self._abort_if_other_entry_has(entry, account_unique_id(provider, data))
                 errors = await self._async_check_credentials(data)
+                if errors.get("base") == "invalid_auth":
+                    errors = {secret_key: "invalid_auth"}  # the form's only field
             if not errors:
                 return self._async_update_and_reload(
                     entry,
@@ -288,7 +297,8 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                _credentials_schema(provider, errors, new_account=False), shown
+                _credentials_schema(provider, errors, new_account=False, url=_url_of(shown)),
+                shown,
             ),
             errors=errors,
             description_placeholders={"account": entry.title, "example_url": EXAMPLE_URL},
@@ -320,8 +330,10 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
             except ValueError:
                 # keyed by the section, as core does (MQTT), so the form shows it above it
                 errors[CONF_ADVANCED] = "invalid_url"
-        if not data[secret_key] or (info.login_field and not data[info.login_field]):
-            errors["base"] = "invalid_auth"
+        if info.login_field is not None and not data[info.login_field]:
+            errors[info.login_field] = "required"
+        if not data[secret_key]:
+            errors[secret_key] = "required"
         return data, errors
 
     async def _async_check_credentials(self, data: Mapping[str, Any]) -> dict[str, str]:
@@ -330,7 +342,9 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
             client = create_client(async_get_clientsession(self.hass), data)
             await client.get_balance()
         except AuthenticationError:
-            return {"base": "invalid_auth"}
+            info = PROVIDERS[Provider(data[CONF_PROVIDER])]
+            # a login and a secret are refused as a pair; a lone token is that field's error
+            return {"base" if info.login_field else info.secret_field: "invalid_auth"}
         except GatewayError as err:
             _LOGGER.debug("Gateway check failed: %s", err)
             return {"base": "cannot_connect"}

@@ -1,6 +1,7 @@
 """Device triggers: on a recipient's device and on an account's device (the nest/zha pattern).
 
-A recipient's device offers ``reply_received`` (its verified replies, unless told otherwise),
+A recipient's device offers ``reply_received`` (its verified replies, unless told otherwise;
+narrowed by ``text_equals`` and ``text_contains`` as Texto's own reply trigger),
 ``delivered`` and ``delivery_failed`` (a report of ``failed`` or ``expired`` for a message to
 it); an account's device offers ``sms_received``, ``delivery_report`` and ``send_failed``.
 Each is Home Assistant's event trigger on a Texto bus event, narrowed by the event's
@@ -9,6 +10,7 @@ Each is Home Assistant's event trigger on a Texto bus event, narrowed by the eve
 
 from __future__ import annotations
 
+from inspect import isawaitable
 from typing import Any, Final
 
 import voluptuous as vol
@@ -24,15 +26,21 @@ from homeassistant.const import (
     CONF_PLATFORM,
     CONF_TYPE,
 )
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, EVENT_DELIVERY_REPORT, EVENT_SEND_FAILED, EVENT_SMS_RECEIVED
+from .trigger import CONF_TEXT_CONTAINS, CONF_TEXT_EQUALS, CONF_VERIFIED_ONLY, text_checks
 
-CONF_VERIFIED_ONLY: Final = "verified_only"
+#: what a reply trigger of a recipient's device can be told (its "extra fields")
+REPLY_FIELDS: Final[dict[vol.Marker, Any]] = {
+    vol.Optional(CONF_VERIFIED_ONLY, default=True): cv.boolean,
+    vol.Optional(CONF_TEXT_EQUALS): cv.string,
+    vol.Optional(CONF_TEXT_CONTAINS): cv.string,
+}
 
 #: trigger type -> (event, the data it must carry; several: any of them)
 RECIPIENT_TRIGGERS: Final[dict[str, tuple[str, list[dict[str, Any]]]]] = {
@@ -49,7 +57,7 @@ ACCOUNT_TRIGGERS: Final[dict[str, str]] = {
 TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
     {
         vol.Required(CONF_TYPE): vol.In([*RECIPIENT_TRIGGERS, *ACCOUNT_TRIGGERS]),
-        vol.Optional(CONF_VERIFIED_ONLY, default=True): cv.boolean,
+        **REPLY_FIELDS,
     }
 )
 
@@ -84,12 +92,10 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
 async def async_get_trigger_capabilities(
     hass: HomeAssistant, config: ConfigType
 ) -> dict[str, vol.Schema]:
-    """A reply trigger can take unverified replies too (off by default)."""
+    """A reply trigger can take unverified replies too (off by default), and a text."""
     if config[CONF_TYPE] != "reply_received":
         return {}
-    return {
-        "extra_fields": vol.Schema({vol.Optional(CONF_VERIFIED_ONLY, default=True): cv.boolean})
-    }
+    return {"extra_fields": vol.Schema(REPLY_FIELDS)}
 
 
 async def async_attach_trigger(
@@ -101,6 +107,8 @@ async def async_attach_trigger(
     """Attach the event trigger (or triggers) the device trigger stands for."""
     kind: str = config[CONF_TYPE]
     identifier = _texto_identifier(hass, config[CONF_DEVICE_ID])
+    if kind == "reply_received":
+        action = _with_text_checks(action, config)
     if kind in RECIPIENT_TRIGGERS:
         event_type, variants = RECIPIENT_TRIGGERS[kind]
         narrowed = {CONF_DEVICE_ID: config[CONF_DEVICE_ID]}
@@ -131,3 +139,19 @@ async def async_attach_trigger(
             remove()
 
     return detach_all
+
+
+def _with_text_checks(action: TriggerActionType, config: ConfigType) -> TriggerActionType:
+    """``action``, run only for a reply whose text passes the trigger's text options."""
+    checks = text_checks(config.get(CONF_TEXT_EQUALS), config.get(CONF_TEXT_CONTAINS))
+    if not checks:
+        return action
+
+    async def async_checked(run_variables: dict[str, Any], context: Context | None = None) -> None:
+        data = run_variables["trigger"]["event"].data
+        if all(check(data) for check in checks) and isawaitable(
+            run := action(run_variables, context)
+        ):
+            await run
+
+    return async_checked

@@ -62,6 +62,7 @@ async def async_get_config_entry_diagnostics(
             "parts": last.parts,
             "billed_parts": last.billed_parts,
             "error": last.error,
+            "route": last.route,
         },
         "sent_parts": account.sent_parts,
         "receive_mode": receive_mode(hass, entry),

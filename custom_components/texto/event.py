@@ -26,6 +26,8 @@ from .signals import SIGNAL_DELIVERY_REPORT, SIGNAL_SMS_RECEIVED
 PARALLEL_UPDATES = 0
 
 EVENT_RECEIVED = "received"
+#: keys of the event data naming the account or its device: the entity's own, not shown
+_ACCOUNT_KEYS = frozenset({"entry_id", "device_id", "account", "account_name"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +89,6 @@ class TextoEventEntity(TextoAccountEntity, EventEntity):
 
     @callback
     def _async_handle(self, data: Mapping[str, Any]) -> None:
-        attributes = {k: v for k, v in data.items() if k not in ("entry_id", "device_id")}
+        attributes = {k: v for k, v in data.items() if k not in _ACCOUNT_KEYS}
         self._trigger_event(self.entity_description.event_type_fn(data), attributes)
         self.async_write_ha_state()

@@ -200,6 +200,10 @@ class Inbox:
             reported_at=report.reported_at.isoformat() if report.reported_at else None,
             reference=sent.reference,
             device_id=self.device_id_of(recipient),
+            # the account whose log knows the send is the one that carried it
+            route=str(sent.route),
+            account=self.entry.entry_id,
+            account_name=self.entry.title,
         )
 
     def _send_of_report(self, report: DeliveryReport) -> SentMessage | None:

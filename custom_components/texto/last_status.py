@@ -16,8 +16,9 @@ from typing import Any, Final
 from homeassistant.core import callback
 from homeassistant.util import dt as dt_util
 
+from .carriers import Carrier
 from .const import SendState
-from .gateway.models import DeliveryStatus
+from .gateway.models import DeliveryStatus, Route
 from .outbox import OutboxItem
 from .signals import DeliveryReportData
 from .stores import AccountState
@@ -48,8 +49,10 @@ class LastSend:
     reports: Mapping[str, DeliveryStatus] = field(default_factory=dict)
     #: the outbox item of this send
     outbox_id: str | None = None
-    #: what carried it: the entry id, or "mail2sms"
+    #: the kind of route that carried it (``allmysms``, ``mail2sms``, ``smsmode``, ``sms123``)
     route: str | None = None
+    #: the entry id of the account that carried it (this one, or its fallback account)
+    account: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form."""
@@ -65,6 +68,7 @@ class LastSend:
             "reports": {number: str(status) for number, status in self.reports.items()},
             "outbox_id": self.outbox_id,
             "route": self.route,
+            "account": self.account,
         }
 
     @classmethod
@@ -83,6 +87,7 @@ class LastSend:
             # stored before the outbox existed: neither
             outbox_id=data.get("outbox_id"),
             route=data.get("route"),
+            account=data.get("account"),
         )
 
 
@@ -106,10 +111,10 @@ def state_after_reports(last: LastSend) -> SendState:
     return SendState.SENT
 
 
-def last_send_of(item: OutboxItem) -> LastSend:
-    """What ``last_status`` shows of an outbox item."""
+def last_send_of(item: OutboxItem, carrier: Carrier) -> LastSend:
+    """What ``last_status`` shows of an outbox item (``carrier``: what carried it)."""
     result = item.result
-    route = item.route if item.final else None
+    route, account = carrier.route, carrier.account
     if result is not None and item.state in (SendState.SENT, SendState.SCHEDULED):
         return LastSend(
             item.state,
@@ -120,6 +125,7 @@ def last_send_of(item: OutboxItem) -> LastSend:
             accepted=result.recipients,
             outbox_id=item.outbox_id,
             route=route,
+            account=account,
         )
     # a partial send's accepted part does not turn a failure into a delivery: no
     # `accepted`, its reports are not counted here
@@ -136,9 +142,16 @@ def last_send_of(item: OutboxItem) -> LastSend:
 class LastStatus:
     """Follows the account's latest send; ``changed`` is called after every change."""
 
-    def __init__(self, state: AccountState, changed: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        state: AccountState,
+        changed: Callable[[], None],
+        carrier_of: Callable[[str | None, Route | None], Carrier],
+    ) -> None:
         self._state = state
         self._changed = changed
+        #: what an item's internal way (and the route its answer names) means to a user
+        self._carrier_of = carrier_of
         self.last: LastSend | None = None
         #: the outbox item followed: the latest send
         self._outbox_id: str | None = None
@@ -147,6 +160,10 @@ class LastStatus:
         """Read the last send from the account's (loaded) state store."""
         if (stored := self._state.part("last_send")) is not None:
             self.last = LastSend.from_dict(stored)
+            if "account" not in stored:
+                # stored before "account" existed: "route" was the way (an entry id, "mail2sms")
+                carrier = self._carrier_of(self.last.route, None)
+                self.last = replace(self.last, route=carrier.route, account=carrier.account)
             self._outbox_id = self.last.outbox_id
         self._state.async_track("last_send", self._dump)
 
@@ -164,7 +181,9 @@ class LastStatus:
         """Show the item when it is the one followed; True when it is."""
         if item.outbox_id != self._outbox_id:
             return False
-        self._set(last_send_of(item))
+        carried_by = None if item.result is None else item.result.route
+        way = item.route if item.final else None
+        self._set(last_send_of(item, self._carrier_of(way, carried_by)))
         return True
 
     @callback

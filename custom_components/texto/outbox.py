@@ -211,6 +211,9 @@ class OutboxOwner(Protocol):
     def device_id_of(self, number: str | None) -> str | None:
         """The device an event about ``number`` belongs to."""
 
+    def carrier_fields(self, item: OutboxItem) -> dict[str, str | None]:
+        """What carried a final item, as events say it: route, account, account_name."""
+
 
 def merge_results(first: SendResult | None, later: SendResult) -> SendResult:
     """One result for a send accepted in several goes (a partial send, then the rest)."""
@@ -644,6 +647,7 @@ class Outbox:
                 "attempts": item.attempts,
                 "final_status": str(item.state),
                 "reference": item.request.reference,
+                **self._owner.carrier_fields(item),
             },
         )
 

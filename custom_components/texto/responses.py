@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .carriers import Carrier
 from .const import SendState
 from .gateway.models import Estimate, PreparedSend
 from .outbox import OutboxItem
@@ -17,6 +18,8 @@ class SendOutcome:
     item: OutboxItem
     #: the request as the first route validated it (recipients, text, parts)
     prepared: PreparedSend
+    #: what carried it (nothing yet while it waits in the outbox)
+    carrier: Carrier
 
 
 def send_response(outcome: SendOutcome) -> dict[str, Any]:
@@ -39,8 +42,8 @@ def send_response(outcome: SendOutcome) -> dict[str, Any]:
         # still in the outbox, whether or not an attempt is under way: queued
         "status": str(item.state if item.final else SendState.QUEUED),
         "outbox_id": item.outbox_id,
-        # nothing carried it yet while it waits (an attempt under way names its route early)
-        "route": item.route if item.final else None,
+        # route, account, account_name: nothing carried it yet while it waits
+        **outcome.carrier.as_dict(),
     }
 
 

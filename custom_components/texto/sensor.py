@@ -25,7 +25,8 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .account import TextoAccount
-from .const import FALLBACK_MAIL2SMS, SendState
+from .carriers import account_name
+from .const import SendState
 from .coordinator import BalanceCoordinator
 from .entity import TextoAccountEntity
 from .entry import TextoConfigEntry
@@ -112,9 +113,10 @@ def _last_status_attributes(account: TextoAccount) -> dict[str, Any]:
         "parts": None if last is None else last.parts,
         "billed_parts": None if last is None else last.billed_parts,
         "updated_at": None if last is None else last.at.isoformat(),
-        # what carried it: this entry's id, "mail2sms", or the fallback entry's id
+        # what carried it: the kind of route, and the account (this one, or its fallback)
         "route": None if last is None else last.route,
-        "route_name": None if last is None else _route_name(account, last.route),
+        "account": None if last is None else last.account,
+        "account_name": None if last is None else account_name(account.hass, last.account),
         "outbox_id": None if last is None else last.outbox_id,
         **counts,
     }
@@ -122,19 +124,6 @@ def _last_status_attributes(account: TextoAccount) -> dict[str, Any]:
     if last is not None and last.error is not None:
         attributes["error"] = last.error
     return attributes
-
-
-def _route_name(account: TextoAccount, route: str | None) -> str | None:
-    """The title of the account whose route carried the send (Mail2SMS named as such)."""
-    entry = account.entry
-    if route is None:
-        return None
-    if route == FALLBACK_MAIL2SMS:
-        return f"{entry.title} (Mail2SMS)"
-    if route == entry.entry_id:
-        return entry.title
-    other = account.hass.config_entries.async_get_entry(route)
-    return other.title if other is not None else route
 
 
 def _outbox_attributes(account: TextoAccount) -> dict[str, Any]:

@@ -27,6 +27,11 @@ class DeliveryReportData(TypedDict):
     reference: str | None
     #: the recipient's device when the number is a recipient's, else the account's
     device_id: str | None
+    #: the kind of route that carried the send (``allmysms``, ``mail2sms``, ``smsmode``, ...)
+    route: str
+    #: the account that carried it (its entry id, the same as ``entry_id``) and its title
+    account: str
+    account_name: str
 
 
 class SmsReceivedData(TypedDict):

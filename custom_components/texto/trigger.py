@@ -46,6 +46,20 @@ def _same_text(text: str) -> str:
     return text.strip().casefold()
 
 
+def text_checks(
+    equals: str | None, contains: str | None
+) -> list[Callable[[Mapping[str, Any]], bool]]:
+    """The checks of a reply's ``text_equals`` and ``text_contains`` (here and on a device)."""
+    checks: list[Callable[[Mapping[str, Any]], bool]] = []
+    if equals is not None:
+        wanted = _same_text(equals)
+        checks.append(lambda data: _same_text(str(data.get("text", ""))) == wanted)
+    if contains is not None:
+        part = _same_text(contains)
+        checks.append(lambda data: part in _same_text(str(data.get("text", ""))))
+    return checks
+
+
 class _TextoEventTrigger(Trigger):
     """A Texto bus event, narrowed by the trigger's options."""
 
@@ -120,13 +134,9 @@ class SmsReceivedTrigger(_TextoEventTrigger):
         checks: list[Callable[[Mapping[str, Any]], bool]] = []
         if self._options[CONF_VERIFIED_ONLY]:
             checks.append(lambda data: data.get("verified") is True)
-        if (equals := self._options.get(CONF_TEXT_EQUALS)) is not None:
-            wanted = _same_text(equals)
-            checks.append(lambda data: _same_text(str(data.get("text", ""))) == wanted)
-        if (contains := self._options.get(CONF_TEXT_CONTAINS)) is not None:
-            part = _same_text(contains)
-            checks.append(lambda data: part in _same_text(str(data.get("text", ""))))
-        return checks
+        return checks + text_checks(
+            self._options.get(CONF_TEXT_EQUALS), self._options.get(CONF_TEXT_CONTAINS)
+        )
 
 
 class DeliveryReportTrigger(_TextoEventTrigger):

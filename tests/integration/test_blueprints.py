@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import automation
@@ -160,13 +161,26 @@ async def test_a_reply_counts_only_within_the_minutes_given(
     assert [event.data["what"] for event in done] == acted
 
 
+#: each language's summaries: of a report that it did not arrive, of a send that failed
+SUMMARIES = {
+    "tell_when_not_delivered.yaml": (
+        "An SMS did not reach {}",
+        "An SMS to {} was not sent (failed:",
+    ),
+    "fr/tell_when_not_delivered.yaml": (
+        "Un SMS n'est pas arrivé à {}",
+        "Un SMS à {} n'est pas parti (failed :",
+    ),
+}
+
+
+@pytest.mark.parametrize("path", list(SUMMARIES))
 async def test_tell_someone_else_when_an_sms_did_not_get_through(
-    hass: HomeAssistant, account: MockConfigEntry, allmysms_sim: AllMySmsSimulator
+    hass: HomeAssistant, account: MockConfigEntry, allmysms_sim: AllMySmsSimulator, path: str
 ) -> None:
+    not_reached, not_sent = SUMMARIES[path]
     done: list[Event] = async_capture_events(hass, DONE)
-    await _use_blueprint(
-        hass, "tell_when_not_delivered.yaml", {"tell_action": _done_action("tell")}
-    )
+    await _use_blueprint(hass, path, {"tell_action": _done_action("tell")})
     delivered = await send_sms(hass, account.entry_id, recipients=[ALICE], message="a")
     lost = await send_sms(hass, account.entry_id, recipients=[BOB], message="b")
 
@@ -179,5 +193,46 @@ async def test_tell_someone_else_when_an_sms_did_not_get_through(
 
     summaries = sorted(event.data["summary"] for event in done)
     assert len(summaries) == 2
-    assert summaries[0].startswith(f"An SMS did not reach {BOB}")
-    assert summaries[1].startswith(f"An SMS to {ALICE} was not sent (failed:")
+    assert {summary.split(" ")[1] for summary in summaries} == {"SMS"}
+    assert any(summary.startswith(not_reached.format(BOB)) for summary in summaries)
+    assert any(summary.startswith(not_sent.format(ALICE)) for summary in summaries)
+
+
+# --- the blueprints in the list: short names, each in French too --------------------------------
+
+#: the longest name the blueprint list shows whole (a narrow window cuts longer ones)
+NAME_LIMIT = 36
+
+
+def _blueprint(path: Path) -> dict[str, Any]:
+    """A blueprint file's content, its ``!input`` tags read as plain markers."""
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!input", lambda loader, node: f"!input {node.value}")
+    data: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+    return data
+
+
+ENGLISH = sorted(BLUEPRINTS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("english", ENGLISH, ids=lambda path: path.stem)
+def test_each_blueprint_has_a_french_copy_that_works_the_same(english: Path) -> None:
+    french = BLUEPRINTS / "fr" / english.name
+    ours, theirs = _blueprint(english), _blueprint(french)
+    assert set(ours["blueprint"]["input"]) == set(theirs["blueprint"]["input"])
+    for key in ("triggers", "conditions", "actions", "mode"):
+        assert ours.get(key) == theirs.get(key), key
+    assert theirs["blueprint"]["source_url"].endswith(f"/texto/fr/{english.name}")
+    assert ours["blueprint"]["name"] != theirs["blueprint"]["name"]
+
+
+@pytest.mark.parametrize(
+    "path", [*ENGLISH, *sorted((BLUEPRINTS / "fr").glob("*.yaml"))], ids=lambda path: path.stem
+)
+def test_blueprint_names_are_short_and_say_texto(path: Path) -> None:
+    name = _blueprint(path)["blueprint"]["name"]
+    assert name.startswith("Texto — ")
+    assert len(name) <= NAME_LIMIT, name

@@ -131,6 +131,13 @@ def _advanced_schema(result: Mapping[str, Any]) -> vol.Schema:
     raise AssertionError("no advanced section")
 
 
+def _advanced_is_folded(result: Mapping[str, Any]) -> bool:
+    for marker, value in result["data_schema"].schema.items():
+        if marker == CONF_ADVANCED:
+            return bool(value.options["collapsed"])
+    raise AssertionError("no advanced section")
+
+
 # --- user step -------------------------------------------------------------------------------
 
 
@@ -257,7 +264,9 @@ async def test_invalid_auth_then_fixed(
         result["flow_id"], _credentials(provider, sim, **wrong)
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "invalid_auth"}
+    # a login and a key are refused as a pair; smsmode's lone token on its field
+    refused = CONF_ACCESS_TOKEN if provider == "smsmode" else "base"
+    assert result["errors"] == {refused: "invalid_auth"}
     # the form keeps what was typed
     assert _suggested(result, next(iter(wrong))) == next(iter(wrong.values()))
 
@@ -277,8 +286,48 @@ async def test_blank_credentials_are_refused_without_a_request(
         result["flow_id"], _credentials("smsmode", smsmode_sim, **{CONF_ACCESS_TOKEN: "   "})
     )
 
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {CONF_ACCESS_TOKEN: "required"}
     assert smsmode_sim.requests == []
+
+
+async def test_a_blank_login_is_refused_under_its_field(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    result = await _start(hass, "allmysms")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials("allmysms", allmysms_sim, **{CONF_USERNAME: " "})
+    )
+
+    assert result["errors"] == {CONF_USERNAME: "required"}
+    assert allmysms_sim.requests == []
+
+
+async def test_the_advanced_section_stays_open_while_it_holds_a_url(
+    hass: HomeAssistant, sms123_sim: Sms123Simulator
+) -> None:
+    """After a refusal the URL typed there may be what is wrong: it stays in sight."""
+    result = await _start(hass, "sms123")
+    assert _advanced_is_folded(result)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials("sms123", sms123_sim, **{CONF_API_KEY: "wrong"})
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert not _advanced_is_folded(result)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials("sms123", sms123_sim, url="", **{CONF_API_KEY: " "})
+    )
+    # nothing in it, nothing wrong in it: folded
+    assert result["errors"] == {CONF_API_KEY: "required"}
+    assert _advanced_is_folded(result)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials("sms123", sms123_sim, url="ftp://gateway")
+    )
+    assert result["errors"] == {CONF_ADVANCED: "invalid_url"}
+    assert not _advanced_is_folded(result)
 
 
 async def test_cannot_connect_when_the_gateway_refuses_connections(
@@ -397,7 +446,8 @@ async def test_reauth_asks_only_the_secret_and_reloads(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_API_KEY: "still-wrong"}
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    # the form's only field
+    assert result["errors"] == {CONF_API_KEY: "invalid_auth"}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_API_KEY: allmysms_sim.api_key}
@@ -422,7 +472,7 @@ async def test_reauth_blank_or_unreachable(
     result = await entry.start_reauth_flow(hass)
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_API_KEY: "  "})
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {CONF_API_KEY: "required"}
     assert sms123_sim.requests == []
 
     await sms123_sim.refuse_connections()

@@ -84,6 +84,8 @@ async def test_delivery_report_entity_shows_the_last_report(
         "detail": "Not delivered",
         "reported_at": ISO_DATE,
         "reference": "alarm-1",
+        # how it went; the account is the entity's own
+        "route": "allmysms",
         "friendly_name": "AllMySMS (demo) Delivery report",
     }
 

@@ -90,6 +90,9 @@ async def test_report_event_has_the_send_id_recipient_status_and_reference(
             "reference": "alarm-42",
             # Alice's device: a device trigger on it fires
             "device_id": device_id_of(hass, entry, ALICE),
+            "route": "allmysms",
+            "account": entry.entry_id,
+            "account_name": entry.title,
         }
     ]
 

@@ -105,7 +105,12 @@ async def test_a_quick_send_names_its_outbox_item_and_route(
     result = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Alarme")
 
     assert result["status"] == "sent"
-    assert result["route"] == entry.entry_id
+    # how it went, and the account that carried it
+    assert (result["route"], result["account"], result["account_name"]) == (
+        "allmysms",
+        entry.entry_id,
+        entry.title,
+    )
     assert result["message_id"] == allmysms_sim.messages[0].campaign_id
     item = account_of(hass, entry.entry_id).outbox.get(result["outbox_id"])
     assert item is not None
@@ -113,8 +118,12 @@ async def test_a_quick_send_names_its_outbox_item_and_route(
     await hass.async_block_till_done()
     last = hass.states.get("sensor.allmysms_demo_last_status")
     assert (last.attributes["route"], last.attributes["outbox_id"]) == (
-        entry.entry_id,
+        "allmysms",
         result["outbox_id"],
+    )
+    assert (last.attributes["account"], last.attributes["account_name"]) == (
+        entry.entry_id,
+        entry.title,
     )
 
 
@@ -129,7 +138,7 @@ async def test_wait_false_answers_queued_at_once_and_sends_later(
     )
 
     assert result["status"] == "queued"
-    assert (result["message_id"], result["route"]) == (None, None)
+    assert (result["message_id"], result["route"], result["account"]) == (None, None, None)
     assert result["billed_parts"] is None
     # what was validated is known already
     assert (result["recipients"], result["parts"], result["text"]) == ([ALICE], 1, "Plus tard")
@@ -259,6 +268,10 @@ async def test_an_alert_older_than_the_maximum_age_expires_and_is_reported(
         "reference": "alarm-1",
         # one recipient Texto knows: Alice's device
         "device_id": device_id_of(hass, entry, ALICE),
+        # the way its last attempt tried: the account's API
+        "route": "allmysms",
+        "account": entry.entry_id,
+        "account_name": entry.title,
     }
     await hass.async_block_till_done()
     assert hass.states.get("sensor.allmysms_demo_last_status").state == "expired"

@@ -441,6 +441,7 @@ async def test_api_down_fails_over_to_mail2sms(
     result = await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Intrusion")
 
     assert (result["status"], result["route"]) == ("sent", "mail2sms")
+    assert (result["account"], result["account_name"]) == (entry.entry_id, entry.title)
     assert [send.text for send in mail2sms_sim.sends] == ["Intrusion"]
     assert delivered(allmysms_sim) == Counter({"Intrusion": 1})
     [item] = outbox_of(entry).items
@@ -468,7 +469,9 @@ async def test_gateway_down_fails_over_to_another_texto_account(
 
     result = await send_sms(hass, primary.entry_id, recipients=[ALICE], message="Incendie")
 
-    assert (result["status"], result["route"]) == ("sent", backup.entry_id)
+    # the fallback account carried it, by its own route
+    assert (result["status"], result["route"]) == ("sent", "sms123")
+    assert (result["account"], result["account_name"]) == (backup.entry_id, backup.title)
     assert delivered(sms123_sim) == Counter({"Incendie": 1})
     assert delivered(smsmode_sim) == Counter()
     [item] = outbox_of(primary).items
@@ -494,7 +497,11 @@ async def test_the_fallback_route_is_on_disk_before_its_request_leaves(
     [stored] = stored_outbox(hass, primary.entry_id)
     assert (stored["state"], stored["route"]) == ("sending", backup.entry_id)
     result = await sending
-    assert (result["status"], result["route"]) == ("sent", backup.entry_id)
+    assert (result["status"], result["route"], result["account"]) == (
+        "sent",
+        "sms123",
+        backup.entry_id,
+    )
 
 
 async def test_credit_exhausted_fails_over_at_once(
@@ -505,7 +512,7 @@ async def test_credit_exhausted_fails_over_at_once(
 
     result = await send_sms(hass, primary.entry_id, recipients=[ALICE], message="Gel")
 
-    assert result["route"] == backup.entry_id
+    assert (result["route"], result["account"]) == ("sms123", backup.entry_id)
     assert delivered(sms123_sim) == Counter({"Gel": 1})
     [item] = outbox_of(primary).items
     assert item.attempts == 1

@@ -91,6 +91,9 @@ class FakeOwner:
     def device_id_of(self, number: str | None) -> str | None:
         return None
 
+    def carrier_fields(self, item: OutboxItem) -> dict[str, str | None]:
+        return {}
+
 
 async def _no_wait(_seconds: float) -> None:
     await asyncio.sleep(0)

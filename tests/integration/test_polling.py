@@ -127,6 +127,9 @@ async def test_allmysms_report_is_polled_and_fires_once(
         "reported_at": event.data["reported_at"],
         "reference": "alarme-1",
         "device_id": device_id_of(hass, entry, ALICE),
+        "route": "allmysms",
+        "account": entry.entry_id,
+        "account_name": entry.title,
     }
     assert datetime.fromisoformat(event.data["reported_at"]).tzinfo is not None
     # every recipient has a final report: the send is not asked about again

@@ -54,10 +54,10 @@ async def test_notify_send_message_with_title(
     assert hass.states.get("sensor.allmysms_demo_credit").state == "14985"
     assert hass.states.get("notify.alice").state not in ("unknown", None)
     attributes = hass.states.get("sensor.allmysms_demo_last_status").attributes
-    # the route by id (for automations) and by name (for people); no error, so no "Error:
-    # Unknown" line in the attributes Home Assistant shows
-    assert attributes["route"] == entry.entry_id
-    assert attributes["route_name"] == entry.title
+    # how it went, the account by id (for automations) and by name (for people); no error,
+    # so no "Error: Unknown" line in the attributes Home Assistant shows
+    assert attributes["route"] == "allmysms"
+    assert (attributes["account"], attributes["account_name"]) == (entry.entry_id, entry.title)
     assert "error" not in attributes
 
 

@@ -475,7 +475,7 @@ async def test_a_send_carried_by_the_fallback_counts_against_the_fallbacks_cap(
 
     response = await send_sms(hass, primary.entry_id, recipients=[ALICE], message="Alerte 1")
 
-    assert response["route"] == backup.entry_id
+    assert (response["route"], response["account"]) == ("smsmode", backup.entry_id)
     assert len(smsmode_sim.messages) == 1
     assert allmysms_sim.messages == []
     primary_guard, backup_guard = primary.runtime_data.spending, backup.runtime_data.spending

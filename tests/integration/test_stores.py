@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -197,12 +198,53 @@ async def test_last_send_and_spending_of_0_2_move_into_one_file(
     state = hass.states.get("sensor.allmysms_demo_last_status")
     assert state is not None
     assert (state.state, state.attributes["outbox_id"]) == ("unconfirmed", "b" * 32)
+    # the route was the account's entry id: now how it went, and the account apart
+    assert (state.attributes["route"], state.attributes["account"]) == ("allmysms", entry.entry_id)
+    assert state.attributes["account_name"] == entry.title
     assert account_of(entry).spending.used == 7
     stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.state"]["data"]
     assert stored["spending"]["parts"] == 7
     assert stored["last_send"]["outbox_id"] == "b" * 32
     assert f"{DOMAIN}.{entry.entry_id}.last_send" not in hass_storage
     assert f"{DOMAIN}.{entry.entry_id}.spending" not in hass_storage
+
+
+@pytest.mark.parametrize("way", ["mail2sms", "fallback"])
+async def test_a_last_send_that_named_its_route_by_entry_id_reads_as_route_and_account(
+    hass: HomeAssistant,
+    allmysms_sim: AllMySmsSimulator,
+    smsmode_sim: SmsmodeSimulator,
+    hass_storage: dict[str, Any],
+    way: str,
+) -> None:
+    """Before ``account``, ``route`` named the way: "mail2sms", or the fallback's entry id."""
+    backup = await set_up(hass, smsmode_entry(smsmode_sim))
+    entry = allmysms_entry(allmysms_sim)
+    last_send = {
+        "state": "sent",
+        "message_id": "m-1",
+        "recipients": 1,
+        "parts": 1,
+        "billed_parts": 1,
+        "error": None,
+        "at": dt_util.utcnow().isoformat(),
+        "accepted": [ALICE],
+        "reports": {},
+        "outbox_id": "d" * 32,
+        "route": "mail2sms" if way == "mail2sms" else backup.entry_id,
+    }
+    hass_storage[f"{DOMAIN}.{entry.entry_id}.state"] = v1(entry, "state", {"last_send": last_send})
+
+    await set_up(hass, entry)
+
+    state = hass.states.get("sensor.allmysms_demo_last_status")
+    assert state is not None
+    shown = (state.attributes["route"], state.attributes["account"])
+    shown_name = state.attributes["account_name"]
+    if way == "mail2sms":
+        assert (shown, shown_name) == (("mail2sms", entry.entry_id), entry.title)
+    else:
+        assert (shown, shown_name) == (("smsmode", backup.entry_id), backup.title)
 
 
 async def test_removing_an_account_removes_every_file_it_kept(

@@ -292,7 +292,29 @@ def test_every_trigger_and_option_is_translated(language: str) -> None:
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_every_device_trigger_is_translated(language: str) -> None:
     from custom_components.texto.device_trigger import ACCOUNT_TRIGGERS, RECIPIENT_TRIGGERS
+    from custom_components.texto.device_trigger import REPLY_FIELDS as DEVICE_REPLY_FIELDS
 
     automation = _load(f"translations/{language}.json")["device_automation"]
     assert set(automation["trigger_type"]) == {*RECIPIENT_TRIGGERS, *ACCOUNT_TRIGGERS}
     assert set(automation["extra_fields"]) == set(automation["extra_fields_descriptions"])
+    reply_fields = {str(field) for field in DEVICE_REPLY_FIELDS}
+    assert reply_fields == set(automation["extra_fields"])
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_searching_texto_finds_every_trigger(language: str) -> None:
+    """The trigger picker searches names and descriptions: each one says Texto."""
+    strings = _load(f"translations/{language}.json")
+    texts = [f"{t['name']} {t['description']}" for t in strings["triggers"].values()]
+    texts += list(strings["device_automation"]["trigger_type"].values())
+    assert [text for text in texts if "Texto" not in text] == []
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_trigger_descriptions_say_the_event_data_in_words(language: str) -> None:
+    strings = _load(f"translations/{language}.json")
+    assert [
+        name
+        for name, texts in strings["triggers"].items()
+        if "trigger.event" in texts["description"]
+    ] == []

@@ -259,7 +259,11 @@ async def test_each_device_offers_its_own_triggers(
     capabilities = await async_get_device_automation_capabilities(
         hass, DeviceAutomationType.TRIGGER, reply
     )
-    assert [field["name"] for field in capabilities["extra_fields"]] == ["verified_only"]
+    assert [field["name"] for field in capabilities["extra_fields"]] == [
+        "verified_only",
+        "text_equals",
+        "text_contains",
+    ]
 
 
 async def test_a_recipients_device_triggers(
@@ -302,6 +306,29 @@ async def test_a_recipients_device_triggers(
     assert _fired(fired, "delivery_failed", "status") == ["failed"]
     assert _fired(fired, "reply_received", "text") == ["Reçu"]
     assert _fired(fired, "any reply", "text") == ["Reçu", "Désarme"]
+
+
+async def test_a_recipients_reply_trigger_takes_the_text_filters(
+    hass: HomeAssistant, account: MockConfigEntry, allmysms_sim: AllMySmsSimulator
+) -> None:
+    alice = _recipient_device(hass, account, ALICE)
+    reply = {"trigger": "device", "domain": DOMAIN, "device_id": alice, "type": "reply_received"}
+    fired = await _automations(
+        hass,
+        {
+            "yes": {**reply, "text_equals": " OUI "},
+            "stop": {**reply, "text_contains": "stop", "verified_only": False},
+        },
+    )
+    await send_sms(hass, account.entry_id, recipients=[ALICE], message="Armer ?")
+
+    for text in ("oui", "Oui merci", "Stop svp"):
+        await allmysms_sim.inject_reply(ALICE, text)
+    await allmysms_sim.inject_reply(BOB, "oui")  # Bob's: not on Alice's device
+    await hass.async_block_till_done()
+
+    assert _fired(fired, "yes", "text") == ["oui"]
+    assert _fired(fired, "stop", "text") == ["Stop svp"]
 
 
 async def test_an_accounts_device_triggers(

@@ -58,6 +58,9 @@ REPORT_KEYS = {
     "reported_at",
     "reference",
     "device_id",
+    "route",
+    "account",
+    "account_name",
 }
 REPLY_KEYS = {
     "entry_id",
