@@ -14,6 +14,7 @@ from texto_gateway.encoding import (
     GSM7_EXTENSION,
     count,
     encode,
+    split,
 )
 from texto_gateway.errors import EmptyMessageError, EncodingNotAllowedError
 from texto_gateway.models import Encoding, TextPolicy
@@ -57,6 +58,20 @@ def test_twilio_vectors_as_given(text: str, encoding: Encoding, units: int, part
     assert (result.encoding, result.units, result.parts) == (encoding, units, parts)
     assert result.text == text
     assert count(text, encoding) == (units, parts)
+
+
+@pytest.mark.parametrize(("text", "encoding", "units", "parts"), VECTORS)
+def test_split_cuts_the_parts_counted(
+    text: str, encoding: Encoding, units: int, parts: int
+) -> None:
+    """What a modem sends part by part is what the bill counts."""
+    pieces = split(text, encoding)
+    assert len(pieces) == parts
+    assert "".join(pieces) == text
+    limit = 160 if encoding is GSM7 else 70
+    if parts > 1:
+        limit = 153 if encoding is GSM7 else 67
+    assert all(count(piece, encoding)[0] <= limit for piece in pieces)
 
 
 @pytest.mark.parametrize(

@@ -26,8 +26,17 @@ _BASIC_TABLE = (
 
 #: the 127 characters of the GSM-7 basic table (0x1B, the escape, excluded)
 GSM7_BASIC: frozenset[str] = frozenset(_BASIC_TABLE)
+#: the GSM-7 code of each basic-table character (the code 0x1B, the escape, skipped)
+GSM7_BASIC_CODES: dict[str, int] = {
+    char: index + (index >= 0x1B) for index, char in enumerate(_BASIC_TABLE)
+}
+#: the extension table and each character's code after the escape (0x1B)
+GSM7_EXTENSION_CODES: dict[str, int] = {
+    "\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F,
+    "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40, "€": 0x65,
+}  # fmt: skip
 #: the extension table: each costs two septets (ESC + code)
-GSM7_EXTENSION: frozenset[str] = frozenset("\f^{}\\[~]|€")
+GSM7_EXTENSION: frozenset[str] = frozenset(GSM7_EXTENSION_CODES)
 #: every character a GSM-7 message can carry
 GSM7_CHARSET: frozenset[str] = GSM7_BASIC | GSM7_EXTENSION
 
@@ -97,23 +106,36 @@ def count(text: str, encoding: Encoding) -> tuple[int, int]:
     (characters outside the BMP 2). A character's units never straddle two parts.
     An empty text is (0, 0).
     """
-    if encoding is Encoding.GSM7:
-        costs = [2 if char in GSM7_EXTENSION else 1 for char in text]
-        single, multi = _GSM7_LIMITS
-    else:
-        costs = [2 if ord(char) > 0xFFFF else 1 for char in text]
-        single, multi = _UCS2_LIMITS
-    units = sum(costs)
-    if units == 0:
-        return 0, 0
-    if units <= single:
-        return units, 1
-    parts, used = 1, 0
-    for cost in costs:
+    return sum(_costs(text, encoding)), len(split(text, encoding))
+
+
+def split(text: str, encoding: Encoding) -> list[str]:
+    """Cut ``text`` into the parts it is sent as, so the parts billed are the parts sent.
+
+    One part up to 160 septets (70 UCS-2 units); beyond, parts of at most 153 (67), the
+    room a concatenation header leaves, a character's units never cut across two parts.
+    An empty text has no part.
+    """
+    costs = _costs(text, encoding)
+    single, multi = _GSM7_LIMITS if encoding is Encoding.GSM7 else _UCS2_LIMITS
+    if sum(costs) <= single:
+        return [text] if text else []
+    parts: list[str] = []
+    start = used = 0
+    for index, cost in enumerate(costs):
         if used + cost > multi:
-            parts, used = parts + 1, 0
+            parts.append(text[start:index])
+            start, used = index, 0
         used += cost
-    return units, parts
+    parts.append(text[start:])
+    return parts
+
+
+def _costs(text: str, encoding: Encoding) -> list[int]:
+    """Each character's units: septets in GSM-7, UTF-16 code units in UCS-2."""
+    if encoding is Encoding.GSM7:
+        return [2 if char in GSM7_EXTENSION else 1 for char in text]
+    return [2 if ord(char) > 0xFFFF else 1 for char in text]
 
 
 def _encoded(
