@@ -197,7 +197,7 @@ def test_last_status_and_credit_read_naturally(page: Page, demo: Demo, language:
         ha_text(language, "ui.dialogs.more_info_control.attributes"), exact=True
     ).last.click()
     expect(dialog).to_contain_text(
-        texto_text(language, "entity.sensor.last_status.state_attributes.route_name.name")
+        texto_text(language, "entity.sensor.last_status.state_attributes.account_name.name")
     )
     expect(dialog).to_contain_text("AllMySMS")
     # a send without an error has no "Error: Unknown" line

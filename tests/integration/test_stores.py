@@ -209,7 +209,7 @@ async def test_last_send_and_spending_of_0_2_move_into_one_file(
     assert f"{DOMAIN}.{entry.entry_id}.spending" not in hass_storage
 
 
-@pytest.mark.parametrize("way", ["mail2sms", "fallback"])
+@pytest.mark.parametrize("way", ["mail2sms", "fallback", "unloaded fallback", "removed account"])
 async def test_a_last_send_that_named_its_route_by_entry_id_reads_as_route_and_account(
     hass: HomeAssistant,
     allmysms_sim: AllMySmsSimulator,
@@ -219,6 +219,8 @@ async def test_a_last_send_that_named_its_route_by_entry_id_reads_as_route_and_a
 ) -> None:
     """Before ``account``, ``route`` named the way: "mail2sms", or the fallback's entry id."""
     backup = await set_up(hass, smsmode_entry(smsmode_sim))
+    if way == "unloaded fallback":
+        await hass.config_entries.async_unload(backup.entry_id)
     entry = allmysms_entry(allmysms_sim)
     last_send = {
         "state": "sent",
@@ -231,7 +233,7 @@ async def test_a_last_send_that_named_its_route_by_entry_id_reads_as_route_and_a
         "accepted": [ALICE],
         "reports": {},
         "outbox_id": "d" * 32,
-        "route": "mail2sms" if way == "mail2sms" else backup.entry_id,
+        "route": {"mail2sms": "mail2sms", "removed account": "0" * 26}.get(way, backup.entry_id),
     }
     hass_storage[f"{DOMAIN}.{entry.entry_id}.state"] = v1(entry, "state", {"last_send": last_send})
 
@@ -243,6 +245,8 @@ async def test_a_last_send_that_named_its_route_by_entry_id_reads_as_route_and_a
     shown_name = state.attributes["account_name"]
     if way == "mail2sms":
         assert (shown, shown_name) == (("mail2sms", entry.entry_id), entry.title)
+    elif way == "removed account":
+        assert (shown, shown_name) == ((None, "0" * 26), None)
     else:
         assert (shown, shown_name) == (("smsmode", backup.entry_id), backup.title)
 
