@@ -82,7 +82,7 @@ def encode(
     if text.strip() and not replaced_text.strip():
         raise EmptyMessageError
     result = _encoded(replaced_text, charset, replaced)
-    if not transliterate:
+    if not transliterate and replaced_text != text:
         # "…" becomes three septets: in a text full of them GSM-7 can cost more parts
         original = _encoded(text, charset)
         if original.parts < result.parts:
@@ -98,16 +98,22 @@ def count(text: str, encoding: Encoding) -> tuple[int, int]:
     An empty text is (0, 0).
     """
     if encoding is Encoding.GSM7:
-        costs = [2 if char in GSM7_EXTENSION else 1 for char in text]
         single, multi = _GSM7_LIMITS
+        units = len(text) + sum(map(text.count, GSM7_EXTENSION))
     else:
-        costs = [2 if ord(char) > 0xFFFF else 1 for char in text]
         single, multi = _UCS2_LIMITS
-    units = sum(costs)
+        units = len(text.encode("utf-16-le", "surrogatepass")) // 2
     if units == 0:
         return 0, 0
     if units <= single:
         return units, 1
+    if units == len(text):
+        # every character one unit: none can straddle two parts
+        return units, -(-units // multi)
+    if encoding is Encoding.GSM7:
+        costs = [2 if char in GSM7_EXTENSION else 1 for char in text]
+    else:
+        costs = [2 if ord(char) > 0xFFFF else 1 for char in text]
     parts, used = 1, 0
     for cost in costs:
         if used + cost > multi:
@@ -125,7 +131,7 @@ def _encoded(
 
 
 def _fits(text: str, charset: frozenset[str]) -> bool:
-    return all(char in charset for char in text)
+    return charset.issuperset(text)
 
 
 def _replace(
@@ -135,6 +141,8 @@ def _replace(
     # composed form first: a decomposed "é" (e + U+0301, as some keyboards type it) is
     # the GSM-7 "é", the same text to the reader
     text = unicodedata.normalize("NFC", text)
+    if charset.issuperset(text):
+        return text, ()  # the usual case: nothing to replace
     pieces: list[str] = []
     replaced: dict[str, str] = {}  # dicts keep insertion order: first appearance
     for char in text:
