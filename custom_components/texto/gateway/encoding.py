@@ -91,7 +91,7 @@ def encode(
     if text.strip() and not replaced_text.strip():
         raise EmptyMessageError
     result = _encoded(replaced_text, charset, replaced)
-    if not transliterate:
+    if not transliterate and replaced_text != text:
         # "…" becomes three septets: in a text full of them GSM-7 can cost more parts
         original = _encoded(text, charset)
         if original.parts < result.parts:
@@ -106,7 +106,20 @@ def count(text: str, encoding: Encoding) -> tuple[int, int]:
     (characters outside the BMP 2). A character's units never straddle two parts.
     An empty text is (0, 0).
     """
-    return sum(_costs(text, encoding)), len(split(text, encoding))
+    if encoding is Encoding.GSM7:
+        single, multi = _GSM7_LIMITS
+        units = len(text) + sum(map(text.count, GSM7_EXTENSION))
+    else:
+        single, multi = _UCS2_LIMITS
+        units = len(text.encode("utf-16-le", "surrogatepass")) // 2
+    if units == 0:
+        return 0, 0
+    if units <= single:
+        return units, 1
+    if units == len(text):
+        # every character one unit: none can straddle two parts
+        return units, -(-units // multi)
+    return units, len(split(text, encoding))
 
 
 def split(text: str, encoding: Encoding) -> list[str]:
@@ -147,7 +160,7 @@ def _encoded(
 
 
 def _fits(text: str, charset: frozenset[str]) -> bool:
-    return all(char in charset for char in text)
+    return charset.issuperset(text)
 
 
 def _replace(
@@ -157,6 +170,8 @@ def _replace(
     # composed form first: a decomposed "é" (e + U+0301, as some keyboards type it) is
     # the GSM-7 "é", the same text to the reader
     text = unicodedata.normalize("NFC", text)
+    if charset.issuperset(text):
+        return text, ()  # the usual case: nothing to replace
     pieces: list[str] = []
     replaced: dict[str, str] = {}  # dicts keep insertion order: first appearance
     for char in text:
