@@ -14,8 +14,11 @@ journal appends one record per transition of one item and costs the same whateve
   second sync (measured: the next send's record then waits behind it).
 
 One writer appends every record, in order, through the executor (Home Assistant's pool has
-several threads: two appends side by side could interleave). Records queued while a write
-runs go in the next one, together: a burst of sends costs a few writes, not one each. When
+several threads: two appends side by side could interleave). The executor's thread takes the
+records queued when it starts, not when the write was asked for: a record queued meanwhile
+(the thread waits for the event loop to let go of the GIL) joins that write and its sync
+rather than waiting for the next one. Records queued while a write runs go in the next one,
+together: a burst of sends costs a few writes, not one each. When
 the file holds many more records than items waiting, it is compacted: rewritten as one
 ``snapshot`` record (a new file, synced, renamed over the old one: a crash leaves one or the
 other, whole). Replaying takes the last snapshot, then each record after it; a record that
@@ -40,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -171,10 +175,13 @@ class OutboxJournal:
         self.before_snapshot: Callable[[], Awaitable[None]] = _async_nothing_to_write
         #: the number of the last receipt written
         self.receipt_seq = 0
+        #: the records queued and not taken by a write yet, and their callers; the executor's
+        #: thread takes them (under ``_queue_lock``) when its write starts
         self._pending: list[bytes] = []
         #: a record queued since the last write must be synced
         self._sync_due = False
         self._waiters: list[asyncio.Future[None]] = []
+        self._queue_lock = threading.Lock()
         self._writer: asyncio.Task[None] | None = None
         #: records in the file since its snapshot (a compaction is due past a bound)
         self._records = 0
@@ -210,20 +217,26 @@ class OutboxJournal:
     async def async_write(self, kind: Record, data: ItemData) -> None:
         """Append a record and return once it is on the disk (raise OSError if it cannot be)."""
         future: asyncio.Future[None] = self._hass.loop.create_future()
-        self._waiters.append(future)
-        self.write_soon(kind, data)
+        self._queue(kind, data, future)
         await future
 
     def write_soon(self, kind: Record, data: ItemData) -> None:
         """Append a record without waiting for it (it goes in order with the others)."""
+        self._queue(kind, data, None)
+
+    def _queue(self, kind: Record, data: ItemData, waiter: asyncio.Future[None] | None) -> None:
         if kind is Record.FINAL:
             record: dict[str, Any] = {"kind": kind, "outbox_id": data["outbox_id"]}
         elif kind is Record.RECEIPT:
             record = {"kind": kind, **data}
         else:
             record = {"kind": kind, "item": data}
-        self._pending.append(json_bytes(record) + b"\n")
-        self._sync_due = self._sync_due or kind in SYNCED_RECORDS
+        line = json_bytes(record) + b"\n"
+        with self._queue_lock:
+            self._pending.append(line)
+            if waiter is not None:
+                self._waiters.append(waiter)
+            self._sync_due = self._sync_due or kind in SYNCED_RECORDS
         self._start_writer()
 
     def write_receipt(self, receipt: ItemData) -> int:
@@ -231,6 +244,23 @@ class OutboxJournal:
         self.receipt_seq += 1
         self.write_soon(Record.RECEIPT, {**receipt, "seq": self.receipt_seq})
         return self.receipt_seq
+
+    def _take(self, batch: _Batch) -> tuple[list[bytes], bool]:
+        """Move what is queued into ``batch``: its lines, and whether they must be synced."""
+        with self._queue_lock:
+            if batch.abandoned:
+                return [], False
+            lines, self._pending = self._pending, []
+            batch.waiters, self._waiters = self._waiters, []
+            sync, self._sync_due = self._sync_due, False
+            batch.records = len(lines)
+            return lines, sync
+
+    def _append_queued(self, batch: _Batch) -> None:
+        """Append what is queued now (run in the executor: it takes the latest records)."""
+        lines, sync = self._take(batch)
+        if lines:
+            self.files.append(b"".join(lines), sync=sync)
 
     async def async_compact(self) -> None:
         """Rewrite the file as one snapshot now (after a start-up: no torn tail stays).
@@ -268,13 +298,12 @@ class OutboxJournal:
     async def _async_write_pending(self) -> None:
         try:
             while self._pending or self._damaged:
-                lines, self._pending = self._pending, []
-                waiters, self._waiters = self._waiters, []
-                sync, self._sync_due = self._sync_due, False
+                batch = _Batch()
                 try:
                     if self._damaged or self._records >= self._compaction_bound():
                         # the snapshot holds what every queued record says, and more; the
                         # receipts stay until the account's stores hold them
+                        lines, _ = self._take(batch)
                         await self._async_replace(self.snapshot())
                         receipts = [line for line in lines if line.startswith(_RECEIPT_LINE)]
                         if receipts:
@@ -282,10 +311,8 @@ class OutboxJournal:
                                 partial(self.files.append, b"".join(receipts), sync=False)
                             )
                     else:
-                        await self._hass.async_add_executor_job(
-                            partial(self.files.append, b"".join(lines), sync=sync)
-                        )
-                        self._records += len(lines)
+                        await self._hass.async_add_executor_job(self._append_queued, batch)
+                        self._records += batch.records
                 except OSError as err:
                     self._damaged = True
                     _LOGGER.error(
@@ -293,7 +320,7 @@ class OutboxJournal:
                         self.files.path.name,
                         err.strerror or type(err).__name__,
                     )
-                    _settle(waiters, err)
+                    _settle(batch.waiters, err)
                     # the refused submissions leave the outbox before the next snapshot
                     await asyncio.sleep(0)
                     if not self._pending:
@@ -302,10 +329,13 @@ class OutboxJournal:
                         return
                 except BaseException as err:
                     # cancelled (Home Assistant's last stage), or a bug: nobody waits for ever
-                    _settle(waiters, err)
+                    # (the thread may still take the queue: it then takes nothing)
+                    with self._queue_lock:
+                        batch.abandoned = True
+                    _settle(batch.waiters, err)
                     raise
                 else:
-                    _settle(waiters, None)
+                    _settle(batch.waiters, None)
         finally:
             self._writer = None
             # cancelled (Home Assistant's last stage): nobody may wait for ever
@@ -334,6 +364,16 @@ class OutboxJournal:
 
     def _compaction_bound(self) -> int:
         return max(COMPACT_MIN, COMPACT_PER_ITEM * self.size())
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What one write took from the queue: its records' callers, how many records."""
+
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    records: int = 0
+    #: its writer stopped waiting for it (cancelled): the thread must take nothing more
+    abandoned: bool = False
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ import logging
 import stat
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from homeassistant.core import HomeAssistant
@@ -31,8 +32,9 @@ from custom_components.texto.const import (
     SendState,
 )
 from custom_components.texto.gateway.models import SendRequest
-from custom_components.texto.journal import journal_path
+from custom_components.texto.journal import JournalFiles, Record, journal_path
 from custom_components.texto.outbox import OutboxItem
+from custom_components.texto.stores import AccountStores
 from tests.simulator.allmysms import AllMySmsSimulator
 
 from .callbacks import allmysms_report
@@ -82,6 +84,38 @@ async def test_a_send_appends_its_records_to_a_private_file(
     # (and the receipt of what the gateway took: the sent log's entry, the parts billed)
     assert kinds(hass, entry.entry_id) == ["snapshot", "submitted", "receipt", "final"]
     assert stored_outbox(hass, entry.entry_id) == []
+
+
+async def test_records_queued_before_a_write_starts_share_its_sync(
+    hass: HomeAssistant, allmysms_sim: AllMySmsSimulator
+) -> None:
+    """Sends submitted at once (several automations) wait for one sync, not one each.
+
+    The executor's thread takes what is queued when it starts: records queued after the
+    write was asked for, before it began, join it.
+    """
+    entry = await set_up(hass, allmysms_entry(allmysms_sim))
+    journal = AccountStores.of(hass, entry.entry_id).outbox
+    append = JournalFiles.append
+    synced: list[int] = []
+
+    def counting_append(files: JournalFiles, data: bytes, *, sync: bool) -> None:
+        if sync:
+            synced.append(data.count(b"\n"))
+        append(files, data, sync=sync)
+
+    with patch.object(JournalFiles, "append", counting_append):
+        writes = [
+            hass.async_create_task(
+                journal.async_write(Record.SUBMITTED, queued(entry.entry_id, "Alarme", number)),
+                eager_start=True,
+            )
+            for number in range(5)
+        ]
+        await asyncio.gather(*writes)
+
+    assert synced == [5]
+    assert kinds(hass, entry.entry_id)[-5:] == ["submitted"] * 5
 
 
 async def test_a_torn_last_record_is_skipped_and_the_rest_recovered(

@@ -14,7 +14,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 from uuid import uuid4
@@ -392,7 +392,7 @@ class AllMySmsGateway(HttpGateway):
             raise UnexpectedResponseError(
                 "AllMySMS answered JSON that is not an object", raw=decoded.raw
             )
-        return replace(decoded, payload=payload)
+        return _Answer(payload=payload, text=answer.text, redact=self._transport.redact)
 
     def _error(
         self,
