@@ -136,6 +136,7 @@ def last_send_of(item: OutboxItem, carrier: Carrier) -> LastSend:
         error=item.reason if item.final else None,
         outbox_id=item.outbox_id,
         route=route,
+        account=account,
     )
 
 

@@ -274,7 +274,11 @@ async def test_an_alert_older_than_the_maximum_age_expires_and_is_reported(
         "account_name": entry.title,
     }
     await hass.async_block_till_done()
-    assert hass.states.get("sensor.allmysms_demo_last_status").state == "expired"
+    last = hass.states.get("sensor.allmysms_demo_last_status")
+    assert last is not None
+    assert last.state == "expired"
+    # the way it tried, as the event says it
+    assert (last.attributes["route"], last.attributes["account_name"]) == ("allmysms", entry.title)
 
     notification = hass.data["persistent_notification"][f"{DOMAIN}_{outbox_id}"]
     assert notification["title"] == "AllMySMS (demo): an SMS expired unsent"
