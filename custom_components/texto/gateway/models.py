@@ -19,10 +19,12 @@ class Provider(StrEnum):
     ALLMYSMS = "allmysms"
     SMSMODE = "smsmode"
     SMS123 = "sms123"
+    #: the user's own GSM/LTE modem and SIM: no gateway company at all
+    MODEM = "modem"
 
 
 class Route(StrEnum):
-    """What carries a message: a provider's HTTP API, or AllMySMS's Mail2SMS (e-mail)."""
+    """What carries a message: a provider's HTTP API, AllMySMS's Mail2SMS (e-mail), a modem."""
 
     #: the AllMySMS HTTPS API
     ALLMYSMS = "allmysms"
@@ -30,6 +32,8 @@ class Route(StrEnum):
     MAIL2SMS = "mail2sms"
     SMSMODE = "smsmode"
     SMS123 = "sms123"
+    #: a GSM/LTE modem on a serial port, driven with AT commands
+    MODEM = "modem"
 
     @property
     def provider(self) -> Provider:
@@ -359,6 +363,8 @@ class InboundMessage:
     #: the ``message_id`` of the send it answers, when the gateway says
     in_reply_to: str | None = None
     reference: str | None = None
+    #: False when a part of a concatenated reply never came: the text is what arrived
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True)
