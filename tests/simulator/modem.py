@@ -1,0 +1,688 @@
+"""A fake GSM modem speaking AT commands in PDU mode, on a pseudo-terminal and over TCP.
+
+It behaves as the modems of the field do (see shared/reference/modem-interface.md): echo
+when ``ATE1``, ``+CME``/``+CMS`` errors, the ``\\r\\n> `` prompt without a line end, storage
+indices, ``+CMTI``/``+CDS``/``+CDSI`` announcements, start-up lines, a SIM PIN that locks
+after three wrong tries. The pty's slave is raw (no CR/LF translation) and reached through
+a stable symlink, as ``/dev/serial/by-id/...``, re-pointed to a new pty on ``replug``.
+
+Faults for the next ``count`` sends (one per ``AT+CMGS``), see ``fail_next_send``:
+
+* ``cms_error``        - ``+CMS ERROR: <code>`` after the PDU, nothing sent
+* ``no_prompt``        - ``ERROR`` to ``AT+CMGS``, no ``> ``: nothing sent
+* ``slow_prompt``      - ``delay`` seconds before the ``> ``
+* ``silent_after_pdu`` - the PDU accepted (it went: in ``submits``), never answered
+* ``urc_inside``       - a genuine reply stored and its ``+CMTI`` written between the PDU
+  and ``+CMGS``
+
+``silent = True`` is a hung modem (nothing answered); ``cmgl_refused = True`` answers
+``AT+CMGL`` with ``+CMS ERROR: 303`` as some Quectel firmware does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import re
+import shutil
+import tempfile
+import tty
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+try:
+    from texto_gateway.pdu import PduError, Submit, decode
+except ImportError:  # Home Assistant's environment: the library inside the integration
+    from custom_components.texto.gateway.pdu import PduError, Submit, decode
+
+CTRL_Z, ESC = 0x1A, 0x1B
+SEND_FAULTS = frozenset({"cms_error", "no_prompt", "slow_prompt", "silent_after_pdu", "urc_inside"})
+PUK = "12345678"
+SMSC = "+33689004000"
+#: where an SMS centre stamps its messages (France in winter)
+PARIS = timezone(timedelta(hours=1))
+CAPACITY = 50
+# GSM-7 (TS 23.038) in code order, 0x1B (the escape) left out, written apart from the
+# library so that the library's decoder is checked against an encoder of its own
+_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_BASIC_CODES = {char: index + (index >= ESC) for index, char in enumerate(_BASIC)}
+GSM7_EXTENSION_CODES = dict(
+    zip("\f^{}\\[~]|€", [10, 20, 40, 41, 47, 60, 61, 62, 64, 101], strict=True)
+)
+_CNMI = re.compile(r"(\d*)(?:,(\d*))?(?:,(\d*))?(?:,(\d*))?(?:,(\d*))?")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptedSubmit(Submit):
+    """An SMS-SUBMIT the fake accepted, with the TP-MR it answered (``+CMGS: <mr>``)."""
+
+    mr: int
+
+
+@dataclass
+class _Link:
+    """One side talking to the modem: the pty, or one TCP connection."""
+
+    write: Callable[[bytes], None]
+    close: Callable[[], None] = lambda: None
+    buffer: bytearray = field(default_factory=bytearray)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
+    task: asyncio.Task[None] | None = None
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            self.closed = True
+        self.buffer += data
+        self.arrived.set()
+
+    async def take_until(self, stops: bytes) -> tuple[bytes, int] | None:
+        """Bytes up to the first of ``stops`` (and which), None when the link closed."""
+        while True:
+            found = [i for i in (self.buffer.find(bytes([s])) for s in stops) if i >= 0]
+            if found:
+                end = min(found)
+                chunk, stop = bytes(self.buffer[:end]), self.buffer[end]
+                del self.buffer[: end + 1]
+                return chunk, stop
+            if self.closed:
+                return None
+            self.arrived.clear()
+            await self.arrived.wait()
+
+
+# --- SMS-DELIVER / SMS-STATUS-REPORT encoding (3GPP TS 23.040) ----------------------------
+
+
+def _swapped(digits: str) -> bytes:
+    padded = digits + "F" * (len(digits) % 2)
+    return bytes(int(padded[i + 1] + padded[i], 16) for i in range(0, len(padded), 2))
+
+
+def _address(number: str) -> bytes:
+    """TP-OA/TP-RA: international (0x91), national (0x81) or alphanumeric (0xD0)."""
+    if number.lstrip("+").isdigit():
+        kind = 0x91 if number.startswith("+") else 0x81
+        digits = number.lstrip("+")
+        return bytes([len(digits), kind]) + _swapped(digits)
+    septets = _septets(number) or []
+    _, packed = _pack(septets, b"")
+    return bytes([math.ceil(len(septets) * 7 / 4), 0xD0]) + packed
+
+
+def _smsc() -> bytes:
+    body = bytes([0x91]) + _swapped(SMSC.lstrip("+"))
+    return bytes([len(body)]) + body
+
+
+def _timestamp(when: datetime) -> bytes:
+    """TP-SCTS: swapped BCD, the zone in quarter hours, its sign in bit 3."""
+    offset = when.utcoffset() or timedelta()
+    quarters = int(abs(offset.total_seconds()) // 900)
+    fields_ = [when.year % 100, when.month, when.day, when.hour, when.minute, when.second]
+    octets = [(value % 10) << 4 | value // 10 for value in fields_]
+    zone = (quarters % 10) << 4 | quarters // 10 | (0x08 if offset < timedelta() else 0)
+    return bytes([*octets, zone])
+
+
+def _septets(text: str) -> list[int] | None:
+    """GSM-7 codes of ``text`` (escape sequences included), None when it is not GSM-7."""
+    codes: list[int] = []
+    for char in text:
+        if char in GSM7_BASIC_CODES:
+            codes.append(GSM7_BASIC_CODES[char])
+        elif char in GSM7_EXTENSION_CODES:
+            codes += (ESC, GSM7_EXTENSION_CODES[char])
+        else:
+            return None
+    return codes
+
+
+def _pack(septets: list[int], header: bytes) -> tuple[int, bytes]:
+    """TP-UDL (septets, header and fill bits counted) and the packed TP-UD."""
+    skip = math.ceil(len(header) * 8 / 7)
+    value = int.from_bytes(header, "little")
+    for index, septet in enumerate(septets, start=skip):
+        value |= septet << (7 * index)
+    length = skip + len(septets)
+    return length, value.to_bytes(math.ceil(length * 7 / 8), "little")
+
+
+def _pieces(text: str) -> tuple[bool, list[list[int]] | list[bytes]]:
+    """GSM-7 or not, and the parts: septet lists (an escape never cut) or UCS-2 octets."""
+    septets = _septets(text)
+    if septets is not None:
+        if len(septets) <= 160:
+            return True, [septets]
+        parts: list[list[int]] = [[]]
+        for char in text:
+            codes = _septets(char) or []
+            if len(parts[-1]) + len(codes) > 153:
+                parts.append([])
+            parts[-1] += codes
+        return True, parts
+    units = text.encode("utf-16-be")
+    if len(units) <= 140:
+        return False, [units]
+    chunks: list[bytes] = [b""]
+    for char in text:
+        encoded = char.encode("utf-16-be")  # a surrogate pair stays in one part
+        if len(chunks[-1]) + len(encoded) > 134:
+            chunks.append(b"")
+        chunks[-1] += encoded
+    return False, chunks
+
+
+def deliver_pdus(
+    sender: str, text: str, *, reference: int = 0, when: datetime | None = None
+) -> list[str]:
+    """The SMS-DELIVER PDUs (hex, service centre first) of ``text`` from ``sender``."""
+    stamp = _timestamp(when or datetime.now(PARIS).replace(microsecond=0))
+    gsm7, pieces = _pieces(text)
+    multipart = len(pieces) > 1
+    result = []
+    for seq, piece in enumerate(pieces, start=1):
+        header = bytes([5, 0x00, 3, reference & 0xFF, len(pieces), seq]) if multipart else b""
+        if gsm7:
+            length, data = _pack(piece, header)  # type: ignore[arg-type]
+        else:
+            data = header + piece  # type: ignore[operator]
+            length = len(data)
+        first = 0x04 | (0x40 if multipart else 0)  # SMS-DELIVER, no more messages, UDHI
+        dcs = 0x00 if gsm7 else 0x08
+        tpdu = bytes([first]) + _address(sender) + bytes([0, dcs]) + stamp
+        result.append((_smsc() + tpdu + bytes([length]) + data).hex().upper())
+    return result
+
+
+def status_report_pdu(mr: int, number: str, status: int = 0) -> str:
+    """The SMS-STATUS-REPORT (hex, service centre first) for the SUBMIT with TP-MR ``mr``."""
+    now = datetime.now(PARIS).replace(microsecond=0)
+    submitted = _timestamp(now - timedelta(seconds=5))
+    tpdu = bytes([0x06, mr & 0xFF]) + _address(number) + submitted + _timestamp(now)
+    return (_smsc() + tpdu + bytes([status])).hex().upper()
+
+
+def tpdu_length(pdu: str) -> int:
+    """Octets of a PDU without its service-centre address (what +CMGR/+CDS state)."""
+    return len(pdu) // 2 - 1 - int(pdu[:2], 16)
+
+
+# --- the modem ----------------------------------------------------------------------------
+
+
+class FakeModem:
+    """One modem with a SIM: served on a pty (stable path) and, if asked, over TCP."""
+
+    def __init__(
+        self,
+        *,
+        pin: str | None = None,
+        echo: bool = False,
+        reports: bool = True,
+        first_index: int = 1,
+        startup_lines: Sequence[str] = (),
+        operator: str = "Orange F",
+        signal_csq: int = 20,
+        registered: bool = True,
+    ) -> None:
+        self.pin = pin
+        self.initial_echo = echo
+        self.reports = reports
+        self.first_index = first_index
+        self.startup_lines = list(startup_lines)
+        self.operator = operator
+        self.signal_csq = signal_csq
+        self.registered = registered
+        self.silent = False
+        self.cmgl_refused = False
+        # what it saw
+        self.commands: list[str] = []
+        self.submits: list[AcceptedSubmit] = []
+        self.storage: dict[int, str] = {}
+        self.wrong_pins = 0
+        self.sim_state = "SIM PIN" if pin else "READY"
+        self._read: set[int] = set()
+        self._next_mr = 0
+        self._next_reference = 0
+        self._faults: deque[tuple[str, int, float]] = deque()
+        self._held_lines: list[str] = []
+        self._links: list[_Link] = []
+        self._pty: tuple[int, int] | None = None
+        self._pty_link: _Link | None = None
+        self._pending = bytearray()
+        self._folder = Path(tempfile.mkdtemp(prefix="texto-modem-"))
+        self._link_path = self._folder / "usb-Texto_Fake_LTE_Modem-if02-port0"
+        #: the stable device path, as /dev/serial/by-id/... (a symlink to the current pty)
+        self.path = str(self._link_path)
+        self._server: asyncio.Server | None = None
+        self._tcp_port = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        """What a power cycle forgets (the SIM keeps storage and TP-MR)."""
+        self.echo = self.initial_echo
+        self.cmee = 0
+        self.radio_on = True
+        self.cnmi = [2, 1, 0, 0, 0]
+        if self.pin and self.sim_state == "READY":
+            self.sim_state = "SIM PIN"
+
+    # --- life -----------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        """Open the pty; the stable path (a symlink) to give to the library."""
+        self._open_pty()
+        return self.path
+
+    async def serve_tcp(self) -> str:
+        """Serve the same modem over TCP, as a serial server does: ``socket://`` URL."""
+        self._server = await asyncio.start_server(self._tcp_client, "127.0.0.1", self._tcp_port)
+        self._tcp_port = self._server.sockets[0].getsockname()[1]
+        return f"socket://127.0.0.1:{self._tcp_port}"
+
+    async def stop(self) -> None:
+        await self.unplug()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    async def unplug(self) -> None:
+        """The modem gone: the pty closed (I/O fails), the path removed, TCP clients cut."""
+        self._link_path.unlink(missing_ok=True)
+        if self._pty is not None:
+            master, slave = self._pty
+            loop = asyncio.get_running_loop()
+            loop.remove_reader(master)
+            loop.remove_writer(master)
+            os.close(master)
+            os.close(slave)
+            self._pty, self._pty_link = None, None
+            self._pending.clear()
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for link in list(self._links):
+            link.closed = True
+            link.close()
+            if link.task is not None:
+                link.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await link.task
+        self._links.clear()
+
+    async def replug(self) -> None:
+        """A new pty behind the same path (and TCP again on the same port if it was served)."""
+        serve_tcp = self._tcp_port != 0
+        await self.unplug()
+        self._reset()
+        self._open_pty()
+        if serve_tcp:
+            await self.serve_tcp()
+
+    def _open_pty(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)  # no echo, no CR/LF translation by the line discipline
+        os.set_blocking(master, False)
+        self._pty = (master, slave)  # the slave stays open here so the master never sees EIO
+        link = _Link(write=self._pty_write)
+        self._pty_link = link
+        asyncio.get_running_loop().add_reader(master, self._pty_readable, link)
+        self._attach(link)
+        temporary = self._folder / "replugging"
+        temporary.symlink_to(os.ttyname(slave))
+        temporary.replace(self._link_path)
+
+    def _pty_readable(self, link: _Link) -> None:
+        assert self._pty is not None
+        with contextlib.suppress(BlockingIOError):
+            link.feed(os.read(self._pty[0], 4096))
+
+    def _pty_write(self, data: bytes) -> None:
+        if self._pty is None:
+            return
+        self._pending += data
+        self._flush_pty()
+
+    def _flush_pty(self) -> None:
+        if self._pty is None:
+            return
+        master = self._pty[0]
+        try:
+            written = os.write(master, self._pending)
+        except BlockingIOError:
+            written = 0
+        del self._pending[:written]
+        loop = asyncio.get_running_loop()
+        if self._pending:
+            loop.add_writer(master, self._flush_pty)
+        else:
+            loop.remove_writer(master)
+
+    async def _tcp_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        link = _Link(write=writer.write, close=writer.close)
+        self._attach(link)
+        try:
+            while not link.closed:
+                link.feed(await reader.read(4096))
+        except (ConnectionError, asyncio.CancelledError):
+            link.feed(b"")
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    def _attach(self, link: _Link) -> None:
+        self._links.append(link)
+        link.task = asyncio.get_running_loop().create_task(self._serve(link))
+
+    def _write(self, link: _Link, text: str) -> None:
+        if not self.silent and not link.closed:
+            link.write(text.encode())
+
+    def _announce(self, text: str) -> None:
+        for link in self._links:
+            self._write(link, text)
+
+    # --- what it saw ----------------------------------------------------------------------
+
+    def sent_texts(self) -> list[tuple[str, str]]:
+        """(number, text) of each whole message sent, its parts joined in order."""
+        messages: list[tuple[str, dict[int, str], int]] = []
+        open_parts: dict[tuple[str, int, int], dict[int, str]] = {}
+        for submit in self.submits:
+            text = submit.user_data.text or ""
+            part = submit.user_data.concatenation
+            if part is None:
+                messages.append((submit.recipient, {1: text}, 1))
+                continue
+            key = (submit.recipient, part.reference, part.total)
+            parts = open_parts.get(key)
+            if parts is None or part.seq in parts:
+                parts = open_parts[key] = {}
+                messages.append((submit.recipient, parts, part.total))
+            parts[part.seq] = text
+        return [
+            (number, "".join(parts[seq] for seq in sorted(parts)))
+            for number, parts, total in messages
+            if len(parts) == total
+        ]
+
+    # --- injecting ------------------------------------------------------------------------
+
+    def store_pdu(self, pdu: str, *, memory: str = "SM", announce: bool = True) -> int:
+        """Store any PDU (junk included) in the first free index, with ``+CMTI`` if asked."""
+        index = self.first_index
+        while index in self.storage:
+            index += 1
+        self.storage[index] = pdu
+        self._read.discard(index)
+        if announce and self.cnmi[1] != 0:
+            self._announce(f'\r\n+CMTI: "{memory}",{index}\r\n')
+        return index
+
+    async def inject_reply(
+        self,
+        number: str,
+        text: str,
+        *,
+        memory: str = "SM",
+        announce: bool = True,
+        parts_order: Sequence[int] | None = None,
+    ) -> list[int]:
+        """A reply from the network: stored part by part (``parts_order``: 1-based part
+        numbers, some may be left out), each announced; the indices used, in that order."""
+        reference, self._next_reference = self._next_reference, (self._next_reference + 1) % 256
+        pdus = deliver_pdus(number, text, reference=reference)
+        order = parts_order or range(1, len(pdus) + 1)
+        return [self.store_pdu(pdus[seq - 1], memory=memory, announce=announce) for seq in order]
+
+    async def inject_report(
+        self, mr: int, number: str, status: int = 0, *, stored: bool = False
+    ) -> None:
+        """A status report: ``+CDS`` with its PDU, or stored and announced by ``+CDSI``
+        (``stored``, or ``AT+CNMI`` asked ``<ds>=2``); dropped when ``<ds>`` is 0."""
+        pdu = status_report_pdu(mr, number, status)
+        if stored or self.cnmi[3] == 2:
+            index = self.store_pdu(pdu, announce=False)
+            self._announce(f'\r\n+CDSI: "SR",{index}\r\n')
+        elif self.cnmi[3] == 1:
+            self._announce(f"\r\n+CDS: {tpdu_length(pdu)}\r\n{pdu}\r\n")
+
+    async def inject_line(self, line: str, *, inside_next_answer: bool = False) -> None:
+        """An unsolicited line now, or held until the next answer (before its final code)."""
+        if inside_next_answer:
+            self._held_lines.append(line)
+        else:
+            self._announce(f"\r\n{line}\r\n")
+
+    def fail_next_send(
+        self, kind: str, *, count: int = 1, code: int = 500, delay: float = 0.0
+    ) -> None:
+        """The next ``count`` ``AT+CMGS`` go wrong this way (see the module's docstring)."""
+        if kind not in SEND_FAULTS:
+            raise ValueError(f"unknown send fault {kind!r}")
+        self._faults.extend([(kind, code, delay)] * count)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    # --- the AT interpreter ---------------------------------------------------------------
+
+    async def _serve(self, link: _Link) -> None:
+        # the start-up lines come as the host first speaks (a serial port's open flushes
+        # its input, so lines written before it would never be seen): still booting
+        booting = True
+        while (got := await link.take_until(b"\r\n")) is not None:
+            if booting:
+                self._write(link, "".join(f"\r\n{line}\r\n" for line in self.startup_lines))
+                booting = False
+            line = got[0].decode(errors="replace").strip(" \x1a\x1b")
+            if not line:
+                continue
+            self.commands.append(line)
+            if self.echo:
+                self._write(link, line + "\r")
+            if line.upper().startswith("AT+CMGS="):
+                await self._cmgs(link, line[8:])
+            else:
+                self._answer(link, self._command(line))
+        if link in self._links:
+            self._links.remove(link)
+
+    def _answer(self, link: _Link, lines: list[str]) -> None:
+        """Information lines (a ``+CMGR``'s PDU follows its header), held URCs, final code."""
+        *information, final = lines
+        text = "".join(information)
+        text += "".join(f"\r\n{held}\r\n" for held in self._held_lines)
+        self._held_lines.clear()
+        self._write(link, text + f"\r\n{final}\r\n")
+
+    def _cme(self, code: int, words: str) -> list[str]:
+        if self.cmee == 0:
+            return ["ERROR"]
+        return [f"+CME ERROR: {code if self.cmee == 1 else words}"]
+
+    def _sim_error(self) -> list[str] | None:
+        """The error of an SMS command while the SIM is locked, None when it is ready."""
+        if self.sim_state == "READY":
+            return None
+        return ["+CMS ERROR: 311" if self.sim_state == "SIM PIN" else "+CMS ERROR: 316"]
+
+    def _command(self, line: str) -> list[str]:
+        upper = line.upper()
+        if not upper.startswith("AT"):
+            return ["ERROR"]
+        body = upper[2:]
+        name, _, argument = body.partition("=")
+        name = name.rstrip("?")
+        sms = {"+CMGF", "+CNMI", "+CSMS", "+CPMS", "+CMGR", "+CMGD", "+CMGL"}
+        if name in sms and (error := self._sim_error()):
+            return error
+        if body in {"", "V1", "Z", "&F"}:
+            if body in {"Z", "&F"}:
+                self._reset()
+            return ["OK"]
+        if body in {"E0", "E", "E1"}:
+            self.echo = body == "E1"
+            return ["OK"]
+        if body in {"+CGMI", "I"}:
+            return ["\r\nTexto\r\n", "OK"] if body == "+CGMI" else ["\r\nTexto Fake LTE\r\n", "OK"]
+        if body == "+CGMM":
+            return ["\r\nFake LTE\r\n", "OK"]
+        if name == "+CMEE" and argument in {"0", "1", "2"}:
+            self.cmee = int(argument)
+            return ["OK"]
+        if body == "+CPIN?" or (name == "+CPIN" and argument):
+            return self._cpin(line[8:] if argument else None)
+        if name == "+CMGF" and argument in {"0", "1"}:
+            return ["OK"]
+        if body == "+CMGF?":
+            return ["\r\n+CMGF: 0\r\n", "OK"]
+        if name == "+CNMI" and argument:
+            return self._cnmi(argument)
+        if body == "+CNMI?":
+            return [f"\r\n+CNMI: {','.join(map(str, self.cnmi))}\r\n", "OK"]
+        if name == "+CSMS":
+            return ["\r\n+CSMS: 1,1,1\r\n", "OK"] if argument else ["\r\n+CSMS: 0,1,1,1\r\n", "OK"]
+        if name == "+CPMS":
+            used = len(self.storage)
+            if argument and argument != "?":
+                return [f"\r\n+CPMS: {','.join([f'{used},{CAPACITY}'] * 3)}\r\n", "OK"]
+            return [f"\r\n+CPMS: {','.join([f'"SM",{used},{CAPACITY}'] * 3)}\r\n", "OK"]
+        if name in {"+CREG", "+CEREG", "+CGREG"}:
+            if argument:
+                return ["OK"]
+            stat = 1 if self._on_network() else 0
+            return [f"\r\n{name}: 0,{stat}\r\n", "OK"]
+        if body == "+COPS?":
+            on = self._on_network()
+            return [f'\r\n+COPS: 0,0,"{self.operator}",7\r\n' if on else "\r\n+COPS: 0\r\n", "OK"]
+        if body == "+CSQ":
+            return [f"\r\n+CSQ: {self.signal_csq if self.radio_on else 99},99\r\n", "OK"]
+        if body == "+CESQ":
+            return ["\r\n+CESQ: 99,99,255,255,20,50\r\n", "OK"]
+        if name == "+CFUN":
+            if argument.split(",")[0] in {"0", "1", "4"}:
+                self.radio_on = argument.startswith("1")
+                return ["OK"]
+            return [f"\r\n+CFUN: {int(self.radio_on)}\r\n", "OK"] if body == "+CFUN?" else ["ERROR"]
+        if name == "+CMGR" and argument.isdigit():
+            return self._cmgr(int(argument))
+        if name == "+CMGD" and argument:
+            index, _, flag = argument.partition(",")
+            if flag.strip() == "4":
+                self.storage.clear()
+            elif index.isdigit():
+                self.storage.pop(int(index), None)
+            else:
+                return ["ERROR"]
+            return ["OK"]
+        if name in {"+CMGL"}:
+            return self._cmgl(argument or "0")
+        return ["ERROR"]
+
+    def _on_network(self) -> bool:
+        return self.registered and self.radio_on and self.sim_state == "READY"
+
+    def _cpin(self, argument: str | None) -> list[str]:
+        if argument is None:
+            return [f"\r\n+CPIN: {self.sim_state}\r\n", "OK"]
+        values = [value.strip().strip('"') for value in argument.split(",")]
+        if self.sim_state == "READY":
+            return self._cme(3, "operation not allowed")
+        if self.sim_state == "SIM PUK":
+            if len(values) == 2 and values[0] == PUK:
+                self.pin, self.sim_state, self.wrong_pins = values[1], "READY", 0
+                return ["OK"]
+            return self._cme(16, "incorrect password")
+        if values[0] == self.pin:
+            self.sim_state, self.wrong_pins = "READY", 0
+            return ["OK"]
+        self.wrong_pins += 1
+        if self.wrong_pins >= 3:
+            self.sim_state = "SIM PUK"
+        return self._cme(16, "incorrect password")
+
+    def _cnmi(self, argument: str) -> list[str]:
+        match = _CNMI.fullmatch(argument.replace(" ", ""))
+        if match is None:
+            return ["ERROR"]
+        values = [int(value) if value else 0 for value in match.groups()]
+        if values[3] != 0 and not self.reports:
+            return ["+CMS ERROR: 303"]
+        self.cnmi = values
+        return ["OK"]
+
+    def _cmgr(self, index: int) -> list[str]:
+        if index >= self.first_index + CAPACITY:
+            return ["+CMS ERROR: 321"]
+        pdu = self.storage.get(index)
+        if pdu is None:
+            return ["OK"]  # an empty slot: a bare OK, as modems do
+        stat = int(index in self._read)
+        self._read.add(index)
+        return [f"\r\n+CMGR: {stat},,{tpdu_length(pdu)}\r\n{pdu}\r\n", "OK"]
+
+    def _cmgl(self, argument: str) -> list[str]:
+        if self.cmgl_refused:
+            return ["+CMS ERROR: 303"]
+        if argument not in {"0", "1", "4"}:
+            return ["+CMS ERROR: 302"]
+        text = ""
+        for index in sorted(self.storage):
+            stat = int(index in self._read)
+            if argument == "4" or int(argument) == stat:
+                pdu = self.storage[index]
+                text += f"\r\n+CMGL: {index},{stat},,{tpdu_length(pdu)}\r\n{pdu}"
+                self._read.add(index)
+        return [text + "\r\n" if text else "", "OK"]
+
+    async def _cmgs(self, link: _Link, argument: str) -> None:
+        kind, code, delay = self._faults.popleft() if self._faults else ("", 0, 0.0)
+        if (error := self._sim_error()) or not argument.strip().isdigit():
+            self._answer(link, error or ["ERROR"])
+            return
+        if kind == "no_prompt":
+            self._answer(link, ["ERROR"])
+            return
+        if kind == "slow_prompt":
+            await asyncio.sleep(delay)
+        self._write(link, "\r\n> ")
+        got = await link.take_until(bytes([CTRL_Z, ESC]))
+        if got is None:
+            return
+        raw, stop = got
+        typed = raw.decode(errors="replace").strip()
+        if self.echo:
+            self._write(link, typed)
+        if stop == ESC:
+            self._answer(link, ["OK"])
+            return
+        if kind == "cms_error":
+            self._answer(link, [f"+CMS ERROR: {code}"])
+            return
+        try:
+            submit = decode(typed, smsc=True)
+        except PduError:
+            submit = None
+        if not isinstance(submit, Submit) or tpdu_length(typed) != int(argument):
+            self._answer(link, ["+CMS ERROR: 304"])
+            return
+        if not self._on_network():
+            self._answer(link, ["+CMS ERROR: 331"])
+            return
+        mr, self._next_mr = self._next_mr, (self._next_mr + 1) % 256
+        values = {f.name: getattr(submit, f.name) for f in fields(submit)}
+        self.submits.append(AcceptedSubmit(**values, mr=mr))
+        if kind == "silent_after_pdu":
+            return
+        if kind == "urc_inside":
+            self.store_pdu(deliver_pdus("+33700000001", "Reply during a send")[0])
+        self._answer(link, [f"\r\n+CMGS: {mr}\r\n", "OK"])
