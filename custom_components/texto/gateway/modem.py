@@ -707,7 +707,7 @@ class ModemGateway(Gateway):
         used, total = 0, 30
         try:
             for line in await self._run(channel, "AT+CPMS?", prefixes=("+CPMS:",)):
-                fields = line.split(":", 1)[1].split(",")
+                fields = line.split(":", 1)[-1].split(",")
                 if line.startswith("+CPMS:") and len(fields) >= 3:
                     used, total = int(fields[1]), min(int(fields[2]), 255)
         except (FinalResultError, ValueError):

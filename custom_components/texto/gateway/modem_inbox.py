@@ -39,13 +39,14 @@ def _header_pdu(header: str) -> str | None:
 
 
 def read_answer_pdu(lines: Sequence[str]) -> str | None:
-    """The PDU of a ``+CMGR`` answer; None for an empty slot (a bare ``OK``)."""
+    """The PDU of a ``+CMGR`` answer (maybe junk); None for an empty slot (a bare ``OK``)."""
     for position, line in enumerate(lines):
         if line.startswith("+CMGR:"):
             if (pdu := _header_pdu(line)) is not None:
                 return pdu
+            # the line after the header, hex or not: junk is decoded, refused, then deleted
             following = lines[position + 1 : position + 2]
-            return following[0] if following and is_hex(following[0]) else None
+            return following[0] if following and not following[0].startswith("+") else None
     hex_lines = [line for line in lines if is_hex(line)]
     return hex_lines[0] if hex_lines else None
 
@@ -61,7 +62,7 @@ def list_answer_pdus(lines: Sequence[str]) -> list[tuple[int, str]]:
             if index is not None and (pdu := _header_pdu(line)) is not None:
                 found.append((index, pdu))
                 index = None
-        elif index is not None and is_hex(line):
+        elif index is not None and not line.startswith("+"):
             found.append((index, line))
             index = None
     return found
