@@ -4,6 +4,9 @@ A caller reads ``PROVIDERS`` rather than testing client classes: the provider's 
 official URLs, the credentials it takes (and which one is secret), how its callbacks are
 encoded and must be answered, and the client of its HTTP API (whose ``capabilities`` say
 what it can do, down to how a lost send can be checked).
+
+The user's own modem (``Provider.MODEM``) is no gateway company: it has no HTTP API, no
+credentials and no callbacks, so it is not here; its client is ``modem.ModemGateway``.
 """
 
 from __future__ import annotations
@@ -163,5 +166,5 @@ PROVIDERS: Final[Mapping[Provider, ProviderInfo]] = {
 
 
 def route_provider(route: Route) -> ProviderInfo:
-    """The provider a route sends through (Mail2SMS: AllMySMS)."""
+    """The provider a route sends through (Mail2SMS: AllMySMS); not for ``Route.MODEM``."""
     return PROVIDERS[route.provider]
