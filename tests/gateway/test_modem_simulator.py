@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
+import sys
 import termios
 import tty
 from collections.abc import AsyncIterator
@@ -564,3 +566,55 @@ def test_status_report_pdu_decodes() -> None:
     assert report.discharged is not None
     assert report.discharged - report.submitted == timedelta(seconds=5)
     assert report.discharged.astimezone(UTC) <= datetime.now(UTC)
+
+
+async def test_junk_stored_as_is_and_storage_counted(modem: FakeModem, port: Port) -> None:
+    assert modem.store_pdu("0011FF") == 1
+    assert await port.until(b'+CMTI: "SM",1\r\n') == b'\r\n+CMTI: "SM",1\r\n'
+    assert await port.command("AT+CMGR=1") == "\r\n+CMGR: 0,,2\r\n0011FF\r\n\r\nOK\r\n"
+    assert modem.store_pdu("not a PDU", announce=False) == 2
+    assert "+CMGL: 2,0,,4\r\nnot a PDU\r\n" in await port.command("AT+CMGL=4")
+    assert "+CPMS: 2,50,2,50,2,50" in await port.command('AT+CPMS="SM","SM","SM"')
+    assert await port.command("AT+CMGR=999") == "\r\n+CMS ERROR: 321\r\n"
+
+
+async def test_automatic_delivery_reports() -> None:
+    fake = FakeModem(auto_report_after=0.1)
+    await fake.start()
+    port = await Port.open_pty(fake.path)
+    try:
+        await port.command("AT+CNMI=2,1,0,1,0")
+        [(length, pdu)] = pdus_for("Alarme maison")
+        assert "+CMGS: 0" in await send(port, length, pdu)
+        lines = (await port.until(re.compile(rb"\+CDS: \d+\r\n[0-9A-F]+\r\n"))).split(b"\r\n")
+        report = decode(lines[2].decode())
+        assert isinstance(report, StatusReport)
+        assert (report.reference, report.recipient, report.status) == (0, "+33612345678", 0)
+    finally:
+        port.close()
+        await fake.stop()
+
+
+async def test_the_demo_starts_a_modem() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.simulator",
+        "--json",
+        "--base-port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 30)
+        settings = json.loads(line)["modem"]
+        port = await Port.open_tcp(settings["socket"])
+        try:
+            assert await port.command("AT") == "\r\nOK\r\n"
+        finally:
+            port.close()
+        assert link_target(settings["device"]) is not None
+    finally:
+        process.terminate()
+        await process.wait()

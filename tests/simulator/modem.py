@@ -57,6 +57,15 @@ GSM7_BASIC_CODES = {char: index + (index >= ESC) for index, char in enumerate(_B
 GSM7_EXTENSION_CODES = dict(
     zip("\f^{}\\[~]|€", [10, 20, 40, 41, 47, 60, 61, 62, 64, 101], strict=True)
 )
+#: answers that never change
+_FIXED = {
+    "I": "Texto Fake LTE",
+    "+CGMI": "Texto",
+    "+CGMM": "Fake LTE",
+    "+CMGF?": "+CMGF: 0",
+    "+CSMS?": "+CSMS: 0,1,1,1",
+    "+CESQ": "+CESQ: 99,99,255,255,20,50",
+}
 _CNMI = re.compile(r"(\d*)(?:,(\d*))?(?:,(\d*))?(?:,(\d*))?(?:,(\d*))?")
 
 
@@ -213,7 +222,10 @@ def status_report_pdu(mr: int, number: str, status: int = 0) -> str:
 
 def tpdu_length(pdu: str) -> int:
     """Octets of a PDU without its service-centre address (what +CMGR/+CDS state)."""
-    return len(pdu) // 2 - 1 - int(pdu[:2], 16)
+    try:
+        return max(0, len(pdu) // 2 - 1 - int(pdu[:2], 16))
+    except ValueError:  # junk: a length as wrong as the PDU
+        return len(pdu) // 2
 
 
 # --- the modem ----------------------------------------------------------------------------
@@ -233,8 +245,11 @@ class FakeModem:
         operator: str = "Orange F",
         signal_csq: int = 20,
         registered: bool = True,
+        auto_report_after: float | None = None,
     ) -> None:
         self.pin = pin
+        #: seconds after which each accepted send asking for it gets a "delivered" report
+        self.auto_report_after = auto_report_after
         self.initial_echo = echo
         self.reports = reports
         self.first_index = first_index
@@ -257,7 +272,6 @@ class FakeModem:
         self._held_lines: list[str] = []
         self._links: list[_Link] = []
         self._pty: tuple[int, int] | None = None
-        self._pty_link: _Link | None = None
         self._pending = bytearray()
         self._folder = Path(tempfile.mkdtemp(prefix="texto-modem-"))
         self._link_path = self._folder / "usb-Texto_Fake_LTE_Modem-if02-port0"
@@ -265,6 +279,7 @@ class FakeModem:
         self.path = str(self._link_path)
         self._server: asyncio.Server | None = None
         self._tcp_port = 0
+        self._timers: set[asyncio.TimerHandle] = set()
         self._reset()
 
     def _reset(self) -> None:
@@ -290,6 +305,8 @@ class FakeModem:
         return f"socket://127.0.0.1:{self._tcp_port}"
 
     async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
         await self.unplug()
         shutil.rmtree(self._folder, ignore_errors=True)
 
@@ -303,7 +320,7 @@ class FakeModem:
             loop.remove_writer(master)
             os.close(master)
             os.close(slave)
-            self._pty, self._pty_link = None, None
+            self._pty = None
             self._pending.clear()
         if self._server is not None:
             self._server.close()
@@ -332,7 +349,6 @@ class FakeModem:
         os.set_blocking(master, False)
         self._pty = (master, slave)  # the slave stays open here so the master never sees EIO
         link = _Link(write=self._pty_write)
-        self._pty_link = link
         asyncio.get_running_loop().add_reader(master, self._pty_readable, link)
         self._attach(link)
         temporary = self._folder / "replugging"
@@ -448,12 +464,24 @@ class FakeModem:
     ) -> None:
         """A status report: ``+CDS`` with its PDU, or stored and announced by ``+CDSI``
         (``stored``, or ``AT+CNMI`` asked ``<ds>=2``); dropped when ``<ds>`` is 0."""
+        self._report(mr, number, status, stored=stored)
+
+    def _report(self, mr: int, number: str, status: int, *, stored: bool) -> None:
         pdu = status_report_pdu(mr, number, status)
         if stored or self.cnmi[3] == 2:
             index = self.store_pdu(pdu, announce=False)
             self._announce(f'\r\n+CDSI: "SR",{index}\r\n')
         elif self.cnmi[3] == 1:
             self._announce(f"\r\n+CDS: {tpdu_length(pdu)}\r\n{pdu}\r\n")
+
+    def _report_later(self, mr: int, number: str) -> None:
+        def report() -> None:
+            self._timers.discard(timer)
+            self._report(mr, number, 0, stored=False)
+
+        assert self.auto_report_after is not None
+        timer = asyncio.get_running_loop().call_later(self.auto_report_after, report)
+        self._timers.add(timer)
 
     async def inject_line(self, line: str, *, inside_next_answer: bool = False) -> None:
         """An unsolicited line now, or held until the next answer (before its final code)."""
@@ -532,10 +560,8 @@ class FakeModem:
         if body in {"E0", "E", "E1"}:
             self.echo = body == "E1"
             return ["OK"]
-        if body in {"+CGMI", "I"}:
-            return ["\r\nTexto\r\n", "OK"] if body == "+CGMI" else ["\r\nTexto Fake LTE\r\n", "OK"]
-        if body == "+CGMM":
-            return ["\r\nFake LTE\r\n", "OK"]
+        if body in _FIXED:
+            return [f"\r\n{_FIXED[body]}\r\n", "OK"]
         if name == "+CMEE" and argument in {"0", "1", "2"}:
             self.cmee = int(argument)
             return ["OK"]
@@ -543,14 +569,12 @@ class FakeModem:
             return self._cpin(line[8:] if argument else None)
         if name == "+CMGF" and argument in {"0", "1"}:
             return ["OK"]
-        if body == "+CMGF?":
-            return ["\r\n+CMGF: 0\r\n", "OK"]
         if name == "+CNMI" and argument:
             return self._cnmi(argument)
         if body == "+CNMI?":
             return [f"\r\n+CNMI: {','.join(map(str, self.cnmi))}\r\n", "OK"]
-        if name == "+CSMS":
-            return ["\r\n+CSMS: 1,1,1\r\n", "OK"] if argument else ["\r\n+CSMS: 0,1,1,1\r\n", "OK"]
+        if name == "+CSMS" and argument:
+            return ["\r\n+CSMS: 1,1,1\r\n", "OK"]
         if name == "+CPMS":
             used = len(self.storage)
             if argument and argument != "?":
@@ -566,8 +590,6 @@ class FakeModem:
             return [f'\r\n+COPS: 0,0,"{self.operator}",7\r\n' if on else "\r\n+COPS: 0\r\n", "OK"]
         if body == "+CSQ":
             return [f"\r\n+CSQ: {self.signal_csq if self.radio_on else 99},99\r\n", "OK"]
-        if body == "+CESQ":
-            return ["\r\n+CESQ: 99,99,255,255,20,50\r\n", "OK"]
         if name == "+CFUN":
             if argument.split(",")[0] in {"0", "1", "4"}:
                 self.radio_on = argument.startswith("1")
@@ -681,6 +703,8 @@ class FakeModem:
         mr, self._next_mr = self._next_mr, (self._next_mr + 1) % 256
         values = {f.name: getattr(submit, f.name) for f in fields(submit)}
         self.submits.append(AcceptedSubmit(**values, mr=mr))
+        if self.auto_report_after is not None and submit.status_report_requested:
+            self._report_later(mr, submit.recipient)
         if kind == "silent_after_pdu":
             return
         if kind == "urc_inside":
