@@ -20,7 +20,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tests.simulator.billing import parts_of
 from tests.simulator.modem import FakeModem, deliver_pdus, status_report_pdu
 from texto_gateway.encoding import encode
 from texto_gateway.pdu import Deliver, StatusReport, decode, submit_pdus
@@ -419,6 +422,12 @@ async def test_cms_error_after_the_pdu(modem: FakeModem, port: Port) -> None:
     assert await send(port, length, pdu) == "\r\n+CMS ERROR: 42\r\n"
     assert await send(port, length, pdu) == "\r\n+CMGS: 0\r\n\r\nOK\r\n"
     assert len(modem.submits) == 1
+    modem.fail_next_send("cms_error", code=350, delay=0.3)  # late, as an EG06-E
+    port.write(f"AT+CMGS={length}\r".encode())
+    await port.until(b"> ")
+    port.write(pdu.encode() + b"\x1a")
+    assert await port.quiet_for(0.15) == b""
+    assert await port.until(FINAL) == b"\r\n+CMS ERROR: 350\r\n"
 
 
 async def test_no_prompt(modem: FakeModem, port: Port) -> None:
@@ -556,6 +565,14 @@ def test_deliver_pdus_decode_to_what_was_sent(sender: str, text: str) -> None:
         assert [(c.reference, c.total, c.seq) for c in concatenations if c] == [
             (200, len(parts), seq) for seq in range(1, len(parts) + 1)
         ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",)), max_size=600))
+def test_any_text_decodes_back(text: str) -> None:
+    parts = [decode(pdu) for pdu in deliver_pdus("+33612345678", text, reference=1)]
+    assert "".join(part.user_data.text or "" for part in parts) == text  # type: ignore[union-attr]
+    assert len(parts) == parts_of(text)  # the parts a gateway would bill
 
 
 def test_status_report_pdu_decodes() -> None:

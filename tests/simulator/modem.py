@@ -8,7 +8,7 @@ a stable symlink, as ``/dev/serial/by-id/...``, re-pointed to a new pty on ``rep
 
 Faults for the next ``count`` sends (one per ``AT+CMGS``), see ``fail_next_send``:
 
-* ``cms_error``        - ``+CMS ERROR: <code>`` after the PDU, nothing sent
+* ``cms_error``        - ``+CMS ERROR: <code>`` after the PDU (``delay`` s later), not sent
 * ``no_prompt``        - ``ERROR`` to ``AT+CMGS``, no ``> ``: nothing sent
 * ``slow_prompt``      - ``delay`` seconds before the ``> ``
 * ``silent_after_pdu`` - the PDU accepted (it went: in ``submits``), never answered
@@ -557,6 +557,7 @@ class FakeModem:
             self._answer(link, ["OK"])
             return
         if kind == "cms_error":
+            await asyncio.sleep(delay)  # a network's refusal can take minutes
             self._answer(link, [f"+CMS ERROR: {code}"])
             return
         try:
