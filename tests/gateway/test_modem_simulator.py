@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
+import sys
 import termios
 import tty
 from collections.abc import AsyncIterator
@@ -18,7 +20,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tests.simulator.billing import parts_of
 from tests.simulator.modem import FakeModem, deliver_pdus, status_report_pdu
 from texto_gateway.encoding import encode
 from texto_gateway.pdu import Deliver, StatusReport, decode, submit_pdus
@@ -417,6 +422,12 @@ async def test_cms_error_after_the_pdu(modem: FakeModem, port: Port) -> None:
     assert await send(port, length, pdu) == "\r\n+CMS ERROR: 42\r\n"
     assert await send(port, length, pdu) == "\r\n+CMGS: 0\r\n\r\nOK\r\n"
     assert len(modem.submits) == 1
+    modem.fail_next_send("cms_error", code=350, delay=0.3)  # late, as an EG06-E
+    port.write(f"AT+CMGS={length}\r".encode())
+    await port.until(b"> ")
+    port.write(pdu.encode() + b"\x1a")
+    assert await port.quiet_for(0.15) == b""
+    assert await port.until(FINAL) == b"\r\n+CMS ERROR: 350\r\n"
 
 
 async def test_no_prompt(modem: FakeModem, port: Port) -> None:
@@ -556,6 +567,14 @@ def test_deliver_pdus_decode_to_what_was_sent(sender: str, text: str) -> None:
         ]
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",)), max_size=600))
+def test_any_text_decodes_back(text: str) -> None:
+    parts = [decode(pdu) for pdu in deliver_pdus("+33612345678", text, reference=1)]
+    assert "".join(part.user_data.text or "" for part in parts) == text  # type: ignore[union-attr]
+    assert len(parts) == parts_of(text)  # the parts a gateway would bill
+
+
 def test_status_report_pdu_decodes() -> None:
     report = decode(status_report_pdu(255, "+33612345678", 0x40))
     assert isinstance(report, StatusReport)
@@ -564,3 +583,55 @@ def test_status_report_pdu_decodes() -> None:
     assert report.discharged is not None
     assert report.discharged - report.submitted == timedelta(seconds=5)
     assert report.discharged.astimezone(UTC) <= datetime.now(UTC)
+
+
+async def test_junk_stored_as_is_and_storage_counted(modem: FakeModem, port: Port) -> None:
+    assert modem.store_pdu("0011FF") == 1
+    assert await port.until(b'+CMTI: "SM",1\r\n') == b'\r\n+CMTI: "SM",1\r\n'
+    assert await port.command("AT+CMGR=1") == "\r\n+CMGR: 0,,2\r\n0011FF\r\n\r\nOK\r\n"
+    assert modem.store_pdu("not a PDU", announce=False) == 2
+    assert "+CMGL: 2,0,,4\r\nnot a PDU\r\n" in await port.command("AT+CMGL=4")
+    assert "+CPMS: 2,50,2,50,2,50" in await port.command('AT+CPMS="SM","SM","SM"')
+    assert await port.command("AT+CMGR=999") == "\r\n+CMS ERROR: 321\r\n"
+
+
+async def test_automatic_delivery_reports() -> None:
+    fake = FakeModem(auto_report_after=0.1)
+    await fake.start()
+    port = await Port.open_pty(fake.path)
+    try:
+        await port.command("AT+CNMI=2,1,0,1,0")
+        [(length, pdu)] = pdus_for("Alarme maison")
+        assert "+CMGS: 0" in await send(port, length, pdu)
+        lines = (await port.until(re.compile(rb"\+CDS: \d+\r\n[0-9A-F]+\r\n"))).split(b"\r\n")
+        report = decode(lines[2].decode())
+        assert isinstance(report, StatusReport)
+        assert (report.reference, report.recipient, report.status) == (0, "+33612345678", 0)
+    finally:
+        port.close()
+        await fake.stop()
+
+
+async def test_the_demo_starts_a_modem() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.simulator",
+        "--json",
+        "--base-port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 30)
+        settings = json.loads(line)["modem"]
+        port = await Port.open_tcp(settings["socket"])
+        try:
+            assert await port.command("AT") == "\r\nOK\r\n"
+        finally:
+            port.close()
+        assert link_target(settings["device"]) is not None
+    finally:
+        process.terminate()
+        await process.wait()

@@ -1,7 +1,8 @@
 """Run every fake gateway on 127.0.0.1 until interrupted: ``python -m tests.simulator``.
 
 Prints each gateway's base URL and credentials, to paste in Texto's config flow (the
-"Advanced" section's URL) or to let ``scripts/develop`` configure them.
+"Advanced" section's URL) or to let ``scripts/develop`` configure them, and the fake modem's
+device path (a pty) and ``socket://`` URL.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import signal
 
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.mail2sms import Mail2SmsSimulator
+from tests.simulator.modem import FakeModem
 from tests.simulator.sms123 import Sms123Simulator
 from tests.simulator.smsmode import SmsmodeSimulator
 
@@ -45,9 +47,12 @@ async def _run(base_port: int, as_json: bool) -> None:
     sms123 = Sms123Simulator(port=port(2), auto_deliver_after=DEMO_DELIVERY_DELAY)
     mail2sms = Mail2SmsSimulator(allmysms)
     mail2sms.port = port(3)
+    modem = FakeModem(auto_report_after=DEMO_DELIVERY_DELAY)
     for simulator in (allmysms, smsmode, sms123):
         await simulator.start()
     smtp_host, smtp_port = await mail2sms.start()
+    modem_device = await modem.start()
+    modem_socket = await modem.serve_tcp()
     settings = {
         "allmysms": {
             "url": allmysms.base_url,
@@ -57,6 +62,7 @@ async def _run(base_port: int, as_json: bool) -> None:
         "smsmode": {"url": smsmode.base_url, "access_token": smsmode.access_token},
         "sms123": {"url": sms123.base_url, "username": sms123.user, "api_key": sms123.api_key},
         "mail2sms": {"smtp_host": smtp_host, "smtp_port": smtp_port, "smtp_security": "none"},
+        "modem": {"device": modem_device, "socket": modem_socket},
     }
     if as_json:
         print(json.dumps(settings), flush=True)  # noqa: T201 - this is the program's output
@@ -72,6 +78,7 @@ async def _run(base_port: int, as_json: bool) -> None:
         await stop.wait()
     finally:
         await mail2sms.stop()
+        await modem.stop()
         for simulator in (allmysms, smsmode, sms123):
             await simulator.stop()
 

@@ -8,7 +8,7 @@ a stable symlink, as ``/dev/serial/by-id/...``, re-pointed to a new pty on ``rep
 
 Faults for the next ``count`` sends (one per ``AT+CMGS``), see ``fail_next_send``:
 
-* ``cms_error``        - ``+CMS ERROR: <code>`` after the PDU, nothing sent
+* ``cms_error``        - ``+CMS ERROR: <code>`` after the PDU (``delay`` s later), not sent
 * ``no_prompt``        - ``ERROR`` to ``AT+CMGS``, no ``> ``: nothing sent
 * ``slow_prompt``      - ``delay`` seconds before the ``> ``
 * ``silent_after_pdu`` - the PDU accepted (it went: in ``submits``), never answered
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import os
 import re
 import shutil
@@ -32,31 +31,30 @@ import tty
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from .sms_pdus import ESC, deliver_pdus, status_report_pdu, tpdu_length
 
 try:
     from texto_gateway.pdu import PduError, Submit, decode
 except ImportError:  # Home Assistant's environment: the library inside the integration
     from custom_components.texto.gateway.pdu import PduError, Submit, decode
 
-CTRL_Z, ESC = 0x1A, 0x1B
+__all__ = ["AcceptedSubmit", "FakeModem", "deliver_pdus", "status_report_pdu"]
+
+CTRL_Z = 0x1A
 SEND_FAULTS = frozenset({"cms_error", "no_prompt", "slow_prompt", "silent_after_pdu", "urc_inside"})
 PUK = "12345678"
-SMSC = "+33689004000"
-#: where an SMS centre stamps its messages (France in winter)
-PARIS = timezone(timedelta(hours=1))
 CAPACITY = 50
-# GSM-7 (TS 23.038) in code order, 0x1B (the escape) left out, written apart from the
-# library so that the library's decoder is checked against an encoder of its own
-_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_BASIC_CODES = {char: index + (index >= ESC) for index, char in enumerate(_BASIC)}
-GSM7_EXTENSION_CODES = dict(
-    zip("\f^{}\\[~]|€", [10, 20, 40, 41, 47, 60, 61, 62, 64, 101], strict=True)
-)
+#: answers that never change
+_FIXED = {
+    "I": "Texto Fake LTE",
+    "+CGMI": "Texto",
+    "+CGMM": "Fake LTE",
+    "+CMGF?": "+CMGF: 0",
+    "+CSMS?": "+CSMS: 0,1,1,1",
+    "+CESQ": "+CESQ: 99,99,255,255,20,50",
+}
 _CNMI = re.compile(r"(\d*)(?:,(\d*))?(?:,(\d*))?(?:,(\d*))?(?:,(\d*))?")
 
 
@@ -99,123 +97,6 @@ class _Link:
             await self.arrived.wait()
 
 
-# --- SMS-DELIVER / SMS-STATUS-REPORT encoding (3GPP TS 23.040) ----------------------------
-
-
-def _swapped(digits: str) -> bytes:
-    padded = digits + "F" * (len(digits) % 2)
-    return bytes(int(padded[i + 1] + padded[i], 16) for i in range(0, len(padded), 2))
-
-
-def _address(number: str) -> bytes:
-    """TP-OA/TP-RA: international (0x91), national (0x81) or alphanumeric (0xD0)."""
-    if number.lstrip("+").isdigit():
-        kind = 0x91 if number.startswith("+") else 0x81
-        digits = number.lstrip("+")
-        return bytes([len(digits), kind]) + _swapped(digits)
-    septets = _septets(number) or []
-    _, packed = _pack(septets, b"")
-    return bytes([math.ceil(len(septets) * 7 / 4), 0xD0]) + packed
-
-
-def _smsc() -> bytes:
-    body = bytes([0x91]) + _swapped(SMSC.lstrip("+"))
-    return bytes([len(body)]) + body
-
-
-def _timestamp(when: datetime) -> bytes:
-    """TP-SCTS: swapped BCD, the zone in quarter hours, its sign in bit 3."""
-    offset = when.utcoffset() or timedelta()
-    quarters = int(abs(offset.total_seconds()) // 900)
-    fields_ = [when.year % 100, when.month, when.day, when.hour, when.minute, when.second]
-    octets = [(value % 10) << 4 | value // 10 for value in fields_]
-    zone = (quarters % 10) << 4 | quarters // 10 | (0x08 if offset < timedelta() else 0)
-    return bytes([*octets, zone])
-
-
-def _septets(text: str) -> list[int] | None:
-    """GSM-7 codes of ``text`` (escape sequences included), None when it is not GSM-7."""
-    codes: list[int] = []
-    for char in text:
-        if char in GSM7_BASIC_CODES:
-            codes.append(GSM7_BASIC_CODES[char])
-        elif char in GSM7_EXTENSION_CODES:
-            codes += (ESC, GSM7_EXTENSION_CODES[char])
-        else:
-            return None
-    return codes
-
-
-def _pack(septets: list[int], header: bytes) -> tuple[int, bytes]:
-    """TP-UDL (septets, header and fill bits counted) and the packed TP-UD."""
-    skip = math.ceil(len(header) * 8 / 7)
-    value = int.from_bytes(header, "little")
-    for index, septet in enumerate(septets, start=skip):
-        value |= septet << (7 * index)
-    length = skip + len(septets)
-    return length, value.to_bytes(math.ceil(length * 7 / 8), "little")
-
-
-def _pieces(text: str) -> tuple[bool, list[list[int]] | list[bytes]]:
-    """GSM-7 or not, and the parts: septet lists (an escape never cut) or UCS-2 octets."""
-    septets = _septets(text)
-    if septets is not None:
-        if len(septets) <= 160:
-            return True, [septets]
-        parts: list[list[int]] = [[]]
-        for char in text:
-            codes = _septets(char) or []
-            if len(parts[-1]) + len(codes) > 153:
-                parts.append([])
-            parts[-1] += codes
-        return True, parts
-    units = text.encode("utf-16-be")
-    if len(units) <= 140:
-        return False, [units]
-    chunks: list[bytes] = [b""]
-    for char in text:
-        encoded = char.encode("utf-16-be")  # a surrogate pair stays in one part
-        if len(chunks[-1]) + len(encoded) > 134:
-            chunks.append(b"")
-        chunks[-1] += encoded
-    return False, chunks
-
-
-def deliver_pdus(
-    sender: str, text: str, *, reference: int = 0, when: datetime | None = None
-) -> list[str]:
-    """The SMS-DELIVER PDUs (hex, service centre first) of ``text`` from ``sender``."""
-    stamp = _timestamp(when or datetime.now(PARIS).replace(microsecond=0))
-    gsm7, pieces = _pieces(text)
-    multipart = len(pieces) > 1
-    result = []
-    for seq, piece in enumerate(pieces, start=1):
-        header = bytes([5, 0x00, 3, reference & 0xFF, len(pieces), seq]) if multipart else b""
-        if gsm7:
-            length, data = _pack(piece, header)  # type: ignore[arg-type]
-        else:
-            data = header + piece  # type: ignore[operator]
-            length = len(data)
-        first = 0x04 | (0x40 if multipart else 0)  # SMS-DELIVER, no more messages, UDHI
-        dcs = 0x00 if gsm7 else 0x08
-        tpdu = bytes([first]) + _address(sender) + bytes([0, dcs]) + stamp
-        result.append((_smsc() + tpdu + bytes([length]) + data).hex().upper())
-    return result
-
-
-def status_report_pdu(mr: int, number: str, status: int = 0) -> str:
-    """The SMS-STATUS-REPORT (hex, service centre first) for the SUBMIT with TP-MR ``mr``."""
-    now = datetime.now(PARIS).replace(microsecond=0)
-    submitted = _timestamp(now - timedelta(seconds=5))
-    tpdu = bytes([0x06, mr & 0xFF]) + _address(number) + submitted + _timestamp(now)
-    return (_smsc() + tpdu + bytes([status])).hex().upper()
-
-
-def tpdu_length(pdu: str) -> int:
-    """Octets of a PDU without its service-centre address (what +CMGR/+CDS state)."""
-    return len(pdu) // 2 - 1 - int(pdu[:2], 16)
-
-
 # --- the modem ----------------------------------------------------------------------------
 
 
@@ -233,8 +114,11 @@ class FakeModem:
         operator: str = "Orange F",
         signal_csq: int = 20,
         registered: bool = True,
+        auto_report_after: float | None = None,
     ) -> None:
         self.pin = pin
+        #: seconds after which each accepted send asking for it gets a "delivered" report
+        self.auto_report_after = auto_report_after
         self.initial_echo = echo
         self.reports = reports
         self.first_index = first_index
@@ -257,7 +141,6 @@ class FakeModem:
         self._held_lines: list[str] = []
         self._links: list[_Link] = []
         self._pty: tuple[int, int] | None = None
-        self._pty_link: _Link | None = None
         self._pending = bytearray()
         self._folder = Path(tempfile.mkdtemp(prefix="texto-modem-"))
         self._link_path = self._folder / "usb-Texto_Fake_LTE_Modem-if02-port0"
@@ -265,6 +148,7 @@ class FakeModem:
         self.path = str(self._link_path)
         self._server: asyncio.Server | None = None
         self._tcp_port = 0
+        self._timers: set[asyncio.TimerHandle] = set()
         self._reset()
 
     def _reset(self) -> None:
@@ -290,6 +174,8 @@ class FakeModem:
         return f"socket://127.0.0.1:{self._tcp_port}"
 
     async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
         await self.unplug()
         shutil.rmtree(self._folder, ignore_errors=True)
 
@@ -303,7 +189,7 @@ class FakeModem:
             loop.remove_writer(master)
             os.close(master)
             os.close(slave)
-            self._pty, self._pty_link = None, None
+            self._pty = None
             self._pending.clear()
         if self._server is not None:
             self._server.close()
@@ -332,7 +218,6 @@ class FakeModem:
         os.set_blocking(master, False)
         self._pty = (master, slave)  # the slave stays open here so the master never sees EIO
         link = _Link(write=self._pty_write)
-        self._pty_link = link
         asyncio.get_running_loop().add_reader(master, self._pty_readable, link)
         self._attach(link)
         temporary = self._folder / "replugging"
@@ -448,12 +333,24 @@ class FakeModem:
     ) -> None:
         """A status report: ``+CDS`` with its PDU, or stored and announced by ``+CDSI``
         (``stored``, or ``AT+CNMI`` asked ``<ds>=2``); dropped when ``<ds>`` is 0."""
+        self._report(mr, number, status, stored=stored)
+
+    def _report(self, mr: int, number: str, status: int, *, stored: bool) -> None:
         pdu = status_report_pdu(mr, number, status)
         if stored or self.cnmi[3] == 2:
             index = self.store_pdu(pdu, announce=False)
             self._announce(f'\r\n+CDSI: "SR",{index}\r\n')
         elif self.cnmi[3] == 1:
             self._announce(f"\r\n+CDS: {tpdu_length(pdu)}\r\n{pdu}\r\n")
+
+    def _report_later(self, mr: int, number: str) -> None:
+        def report() -> None:
+            self._timers.discard(timer)
+            self._report(mr, number, 0, stored=False)
+
+        assert self.auto_report_after is not None
+        timer = asyncio.get_running_loop().call_later(self.auto_report_after, report)
+        self._timers.add(timer)
 
     async def inject_line(self, line: str, *, inside_next_answer: bool = False) -> None:
         """An unsolicited line now, or held until the next answer (before its final code)."""
@@ -532,10 +429,8 @@ class FakeModem:
         if body in {"E0", "E", "E1"}:
             self.echo = body == "E1"
             return ["OK"]
-        if body in {"+CGMI", "I"}:
-            return ["\r\nTexto\r\n", "OK"] if body == "+CGMI" else ["\r\nTexto Fake LTE\r\n", "OK"]
-        if body == "+CGMM":
-            return ["\r\nFake LTE\r\n", "OK"]
+        if body in _FIXED:
+            return [f"\r\n{_FIXED[body]}\r\n", "OK"]
         if name == "+CMEE" and argument in {"0", "1", "2"}:
             self.cmee = int(argument)
             return ["OK"]
@@ -543,14 +438,12 @@ class FakeModem:
             return self._cpin(line[8:] if argument else None)
         if name == "+CMGF" and argument in {"0", "1"}:
             return ["OK"]
-        if body == "+CMGF?":
-            return ["\r\n+CMGF: 0\r\n", "OK"]
         if name == "+CNMI" and argument:
             return self._cnmi(argument)
         if body == "+CNMI?":
             return [f"\r\n+CNMI: {','.join(map(str, self.cnmi))}\r\n", "OK"]
-        if name == "+CSMS":
-            return ["\r\n+CSMS: 1,1,1\r\n", "OK"] if argument else ["\r\n+CSMS: 0,1,1,1\r\n", "OK"]
+        if name == "+CSMS" and argument:
+            return ["\r\n+CSMS: 1,1,1\r\n", "OK"]
         if name == "+CPMS":
             used = len(self.storage)
             if argument and argument != "?":
@@ -566,8 +459,6 @@ class FakeModem:
             return [f'\r\n+COPS: 0,0,"{self.operator}",7\r\n' if on else "\r\n+COPS: 0\r\n", "OK"]
         if body == "+CSQ":
             return [f"\r\n+CSQ: {self.signal_csq if self.radio_on else 99},99\r\n", "OK"]
-        if body == "+CESQ":
-            return ["\r\n+CESQ: 99,99,255,255,20,50\r\n", "OK"]
         if name == "+CFUN":
             if argument.split(",")[0] in {"0", "1", "4"}:
                 self.radio_on = argument.startswith("1")
@@ -666,6 +557,7 @@ class FakeModem:
             self._answer(link, ["OK"])
             return
         if kind == "cms_error":
+            await asyncio.sleep(delay)  # a network's refusal can take minutes
             self._answer(link, [f"+CMS ERROR: {code}"])
             return
         try:
@@ -681,6 +573,8 @@ class FakeModem:
         mr, self._next_mr = self._next_mr, (self._next_mr + 1) % 256
         values = {f.name: getattr(submit, f.name) for f in fields(submit)}
         self.submits.append(AcceptedSubmit(**values, mr=mr))
+        if self.auto_report_after is not None and submit.status_report_requested:
+            self._report_later(mr, submit.recipient)
         if kind == "silent_after_pdu":
             return
         if kind == "urc_inside":
