@@ -20,6 +20,7 @@ from texto_gateway.errors import (
     InvalidSenderError,
     Outcome,
     OutcomeUnknownError,
+    PartialSendError,
     RecipientsRejectedError,
     TemporarilyUnavailableError,
     UnsupportedFeatureError,
@@ -39,6 +40,7 @@ from texto_gateway.modem import (
     ModemGateway,
     NoAnswerError,
     PinRequiredError,
+    SimError,
 )
 
 NUMBER = "+33612345678"
@@ -353,6 +355,81 @@ async def test_a_reply_announced_inside_a_send_is_read(fake: FakeModem, device: 
     assert [r.text for r in inbox.replies] == ["Reply during a send"]
     assert fake.sent_texts() == [(NUMBER, "Sent")]
     assert fake.storage == {}
+
+
+async def test_a_late_cms_error_is_a_refusal_and_a_later_one_unknown(fake: FakeModem) -> None:
+    client = await connected(fake.path, answer_timeout=0.6)
+    try:
+        fake.fail_next_send("cms_error", code=350, delay=0.2)
+        with pytest.raises(InvalidRequestError):
+            await client.send(SendRequest(recipients=(NUMBER,), text="Late refusal"))
+        fake.fail_next_send("cms_error", code=500, delay=1.0)
+        with pytest.raises(OutcomeUnknownError):
+            await client.send(SendRequest(recipients=(NUMBER,), text="Too late to tell"))
+    finally:
+        await client.close()
+    assert fake.submits == []
+
+
+async def test_one_number_refused_among_two_is_a_partial_send(
+    fake: FakeModem, gateway: ModemGateway
+) -> None:
+    await gateway.connect()
+    fake.fail_next_send("cms_error", code=21)
+
+    with pytest.raises(PartialSendError) as caught:
+        await gateway.send(SendRequest(recipients=(NUMBER, OTHER), text="Half"))
+
+    assert caught.value.result.recipients == (OTHER,)
+    assert caught.value.result.billed_parts == 1
+    assert isinstance(caught.value.failures[NUMBER], RecipientsRejectedError)
+    assert caught.value.outcome is Outcome.NOT_SENT
+    assert fake.sent_texts() == [(OTHER, "Half")]
+    fake.fail_next_send("no_prompt", count=2)
+    with pytest.raises(TemporarilyUnavailableError):
+        await gateway.send(SendRequest(recipients=(NUMBER, OTHER), text="Neither"))
+
+
+async def test_status_reads_the_modem_now(fake: FakeModem, gateway: ModemGateway) -> None:
+    await gateway.connect()
+    fake.signal_csq = 31
+    fake.operator = "SFR"
+    await fake.inject_line("+CREG: 5")
+    await eventually(
+        lambda: gateway.last_status is not None and gateway.last_status.registration == "roaming"
+    )
+
+    status = await gateway.status()
+
+    assert (status.signal_dbm, status.operator, status.registration) == (-51, "SFR", "home")
+
+
+async def test_a_sim_locked_by_its_puk_is_named(fake: FakeModem) -> None:
+    fake.sim_state = "SIM PUK"
+    client = ModemGateway(fake.path, pin="1234", **FAST)
+    with pytest.raises(SimError) as caught:
+        await client.connect()
+    await client.close()
+    assert caught.value.sim_state == "puk_required"
+    assert not [c for c in fake.commands if c.startswith("AT+CPIN=")]
+
+
+async def test_a_handler_that_fails_leaves_the_reply_stored(
+    fake: FakeModem, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(item: InboundMessage | DeliveryReport) -> bool:
+        raise RuntimeError("bug")
+
+    client = ModemGateway(fake.path, **FAST)
+    client.set_inbound_handler(broken)
+    await client.connect()
+    try:
+        await client.read_stored()
+        (index,) = await fake.inject_reply(NUMBER, "Not lost")
+        await eventually(lambda: "handler of the modem" in caplog.text)
+    finally:
+        await client.close()
+    assert index in fake.storage
 
 
 # --- receiving --------------------------------------------------------------------------
