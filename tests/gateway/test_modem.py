@@ -243,7 +243,7 @@ async def test_send(
     assert result.message.parts == parts
     assert result.billed_parts == parts
     assert len(fake.submits) == parts
-    assert result.recipient_ids == {NUMBER: str(fake.submits[-1].mr)}
+    assert result.recipient_ids == {NUMBER: f"{NUMBER}#{fake.submits[-1].mr}"}
     assert all(submit.status_report_requested for submit in fake.submits)
     assert all((submit.user_data.message_class == 0) is flash for submit in fake.submits)
     assert len([c for c in fake.commands if c.startswith("AT+CMGS=")]) == parts
@@ -260,7 +260,10 @@ async def test_send_to_two_numbers_one_cmgs_per_part_and_number(
     assert fake.sent_texts() == [(NUMBER, text), (OTHER, text)]
     assert result.billed_parts == 2 * result.message.parts == len(fake.submits)
     by_number = {s.recipient: s.mr for s in fake.submits}
-    assert result.recipient_ids == {NUMBER: str(by_number[NUMBER]), OTHER: str(by_number[OTHER])}
+    assert result.recipient_ids == {
+        NUMBER: f"{NUMBER}#{by_number[NUMBER]}",
+        OTHER: f"{OTHER}#{by_number[OTHER]}",
+    }
     references = {s.user_data.concatenation.reference for s in fake.submits}  # type: ignore[union-attr]
     assert len(references) == 2
 
@@ -542,7 +545,7 @@ async def test_a_report_is_mapped_by_its_mr(fake: FakeModem, device: str, stored
     client = await connected(device, inbox)
     try:
         result = await client.send(SendRequest(recipients=(NUMBER,), text="Report me"))
-        await fake.inject_report(int(result.recipient_ids[NUMBER]), NUMBER, 0, stored=stored)
+        await fake.inject_report(fake.submits[-1].mr, NUMBER, 0, stored=stored)
         await fake.inject_report(7, OTHER, 0x45, stored=stored)
         await inbox.wait_for(2)
         await eventually(lambda: fake.storage == {})
@@ -554,8 +557,30 @@ async def test_a_report_is_mapped_by_its_mr(fake: FakeModem, device: str, stored
     assert delivered.recipient == NUMBER
     assert delivered.recipient_message_id == result.recipient_ids[NUMBER]
     assert delivered.status is DeliveryStatus.DELIVERED
-    assert (failed.recipient, failed.recipient_message_id) == (OTHER, "7")
+    assert (failed.recipient, failed.recipient_message_id) == (OTHER, f"{OTHER}#7")
     assert failed.status is DeliveryStatus.FAILED
+
+
+async def test_reports_still_match_their_send_once_the_mr_wraps(fake: FakeModem) -> None:
+    """The modem numbers sends 0..255 and starts again: the number tells them apart."""
+    inbox = Inbox()
+    client = await connected(fake.path, inbox)
+    try:
+        fake._next_mr = 255  # the SIM has sent 255 messages already
+        first = await client.send(SendRequest(recipients=(NUMBER,), text="Number 255"))
+        second = await client.send(SendRequest(recipients=(OTHER, NUMBER), text="Then 0, 1"))
+        assert [s.mr for s in fake.submits] == [255, 0, 1]
+        # a national number in the report (type 0x81) is the same recipient
+        await fake.inject_report(0, "0698765432", 0)
+        await fake.inject_report(255, NUMBER, 0x45)
+        await inbox.wait_for(2)
+    finally:
+        await client.close()
+    delivered, failed = inbox.reports
+    assert delivered.recipient_message_id == second.recipient_ids[OTHER] == f"{OTHER}#0"
+    assert delivered.recipient == OTHER
+    assert failed.recipient_message_id == first.recipient_ids[NUMBER] == f"{NUMBER}#255"
+    assert second.recipient_ids[NUMBER] == f"{NUMBER}#1"
 
 
 async def test_junk_from_the_network_never_breaks_reception(

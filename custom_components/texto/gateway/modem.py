@@ -6,8 +6,11 @@ Texto's initialisation, sends one ``AT+CMGS`` per part and recipient, and hands 
 once the handler returned True. A port that goes (unplugged, reset) is reopened in the
 background with backoff; a modem that stops answering a quiet ``AT`` twice is reopened too.
 
-Delivery reports carry the TP-MR of a part: ``SendResult.recipient_ids`` maps each number to
-the TP-MR of its last part (the only one for a single-part message), as text.
+Delivery reports carry the TP-MR of a part, a number the modem wraps after 255: so
+``SendResult.recipient_ids`` maps each number (E.164) to ``"<number>#<mr>"``, the TP-MR of
+its last part (the only one for a single-part message), and a report's
+``recipient_message_id`` is written the same way: it matches the latest send to that number
+with that TP-MR.
 """
 
 from __future__ import annotations
@@ -583,7 +586,7 @@ class ModemGateway(Gateway):
         raise PartialSendError(result, failures)
 
     async def _send_one(self, number: str, prepared: PreparedSend) -> str | None:
-        """Every part to ``number``; the TP-MR of the last, as text."""
+        """Every part to ``number``; the id a report of the last part will carry."""
         self._reference = (self._reference + 1) & 0xFF
         parts = submit_pdus(
             number,
@@ -628,7 +631,7 @@ class ModemGateway(Gateway):
         for line in lines:
             if line.startswith("+CMGS:"):
                 value = line.split(":", 1)[1].split(",")[0].strip()
-                return value if value.isdigit() else None
+                return report_id(number, int(value)) if value.isdigit() else None
         return None
 
     # --- receiving -----------------------------------------------------------------------
@@ -845,15 +848,21 @@ def _refusal(err: FinalResultError, number: str) -> GatewayError:
     return InvalidRequestError(f"the modem refused the message ({err.final})", code=code)
 
 
+def report_id(number: str, mr: int) -> str:
+    """The id that ties a report to its send: the TP-MR alone repeats every 256 sends."""
+    return f"{number}#{mr}"
+
+
 def _report(report: StatusReport) -> DeliveryReport:
+    recipient = from_gateway(report.recipient) or report.recipient
     return DeliveryReport(
         provider=Provider.MODEM,
         message_id=None,
-        recipient=from_gateway(report.recipient) or report.recipient,
+        recipient=recipient,
         status=report.delivery_status,
         provider_status=str(report.status),
         reported_at=report.discharged,
-        recipient_message_id=str(report.reference),
+        recipient_message_id=report_id(recipient, report.reference),
     )
 
 
