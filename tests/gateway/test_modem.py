@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from tests.simulator.modem import FakeModem, deliver_pdus
-from texto_gateway.at import AtChannel, FinalResultError, PortClosedError
+from texto_gateway.at import (
+    AtChannel,
+    AtTimeoutError,
+    FinalResultError,
+    NoPromptError,
+    PortClosedError,
+)
 from texto_gateway.errors import (
     InvalidRequestError,
     InvalidSenderError,
@@ -369,9 +375,33 @@ async def test_a_late_cms_error_is_a_refusal_and_a_later_one_unknown(fake: FakeM
         fake.fail_next_send("cms_error", code=500, delay=1.0)
         with pytest.raises(OutcomeUnknownError):
             await client.send(SendRequest(recipients=(NUMBER,), text="Too late to tell"))
+        # its +CMS ERROR comes while the next message waits: that one still goes
+        await client.send(SendRequest(recipients=(NUMBER,), text="Sent after all"))
     finally:
         await client.close()
-    assert fake.submits == []
+    assert fake.sent_texts() == [(NUMBER, "Sent after all")]
+
+
+async def test_a_late_answer_does_not_end_the_next_command(fake: FakeModem) -> None:
+    client = await connected(fake.path, command_timeout=0.3)
+    try:
+        fake.operator = "Bouygues Telecom"
+        fake.answer_late("AT+COPS?", 0.45)
+        with pytest.raises(TemporarilyUnavailableError):
+            await client.status()
+        fake.answer_late("AT+CPIN?", 0.1)  # so that the late answer comes on its own
+        status = await client.status()
+        await client.send(SendRequest(recipients=(NUMBER,), text="In step again"))
+        assert client.connected
+    finally:
+        await client.close()
+    assert (status.operator, status.registration, status.sim_state) == (
+        "Bouygues Telecom",
+        "home",
+        "ready",
+    )
+    assert status.signal_dbm == 2 * 20 - 113
+    assert fake.sent_texts() == [(NUMBER, "In step again")]
 
 
 async def test_one_number_refused_among_two_is_a_partial_send(
@@ -727,9 +757,14 @@ async def test_cpin_without_ok_and_urcs_inside_an_answer(wire: Any) -> None:
     lines = await channel.command("AT+CPIN?", within=2, prefixes=("+CPIN:",), info_only=True)
     await answering
     assert lines == ["+CPIN: READY"]
-    answering = asyncio.ensure_future(
-        _answer(modem_reader, modem_writer, b"\r\n^RSSI:15+CMGR: 0,,5\r\n0011\r\n\r\nOK\r\n")
-    )
+
+    async def modem() -> None:
+        # its OK might still come: a quiet AT first, answered, then the next command
+        assert await modem_reader.readuntil(b"\r") == b"AT\r"
+        modem_writer.write(b"\r\nOK\r\n")
+        await _answer(modem_reader, modem_writer, b"\r\n^RSSI:15+CMGR: 0,,5\r\n0011\r\n\r\nOK\r\n")
+
+    answering = asyncio.ensure_future(modem())
     lines = await channel.command("AT+CMGR=1", within=2, prefixes=("+CMGR:",))
     await answering
     assert lines == ["+CMGR: 0,,5", "0011"]
@@ -741,6 +776,52 @@ async def test_junk_without_line_ends_is_bounded(wire: Any) -> None:
     modem_writer.write(b"J" * 100_000 + b"\r\nRING\r\n")
     await eventually(lambda: urcs == ["RING"])
     assert len(channel._buffer) < 4096
+
+
+async def test_a_command_never_answered_does_not_shift_the_answers(wire: Any) -> None:
+    channel, modem_reader, modem_writer, _ = wire
+    with pytest.raises(AtTimeoutError):
+        await channel.command("AT+COPS=?", within=0.2)
+    assert await modem_reader.readuntil(b"\r") == b"AT+COPS=?\r"
+
+    async def modem() -> None:
+        # the first command dropped for good: only the quiet AT and then the next answer
+        assert await modem_reader.readuntil(b"\r") == b"AT\r"
+        modem_writer.write(b"\r\nOK\r\n")
+        assert await modem_reader.readuntil(b"\r") == b"AT+CSQ\r"
+        modem_writer.write(b"\r\n+CSQ: 17,99\r\n\r\nOK\r\n")
+
+    answering = asyncio.ensure_future(modem())
+    lines = await channel.command("AT+CSQ", within=2, prefixes=("+CSQ:",))
+    await answering
+    assert lines == ["+CSQ: 17,99"]
+
+
+async def test_a_late_answer_between_commands_is_dropped(wire: Any) -> None:
+    channel, modem_reader, modem_writer, urcs = wire
+    with pytest.raises(AtTimeoutError):
+        await channel.command("AT+CMGL=4", within=0.2)
+    await modem_reader.readuntil(b"\r")
+    modem_writer.write(b"\r\n+CMS ERROR: 500\r\n")
+    await asyncio.sleep(0.1)
+    answering = asyncio.ensure_future(_answer(modem_reader, modem_writer, b"\r\nOK\r\n"))
+    assert await channel.command("AT+CMGD=3", within=2) == []
+    await answering
+    assert urcs == []
+
+
+async def test_a_modem_that_answers_nothing_after_a_timeout_times_out_again(
+    wire: Any,
+) -> None:
+    channel, modem_reader, _, _ = wire
+    with pytest.raises(AtTimeoutError):
+        await channel.command("AT+CSQ", within=0.2)
+    with pytest.raises(AtTimeoutError):
+        await channel.command("AT+CSQ", within=0.2)
+    with pytest.raises(NoPromptError):
+        await channel.submit("AT+CMGS=5", "00", prompt_timeout=0.2, answer_timeout=1)
+    sent = await modem_reader.read(100)
+    assert sent == b"AT+CSQ\rAT\rAT\r"  # nothing more is written until it answers
 
 
 async def test_a_closed_port_fails_the_command(wire: Any) -> None:

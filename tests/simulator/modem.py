@@ -16,7 +16,8 @@ Faults for the next ``count`` sends (one per ``AT+CMGS``), see ``fail_next_send`
   and ``+CMGS``
 
 ``silent = True`` is a hung modem (nothing answered); ``cmgl_refused = True`` answers
-``AT+CMGL`` with ``+CMS ERROR: 303`` as some Quectel firmware does.
+``AT+CMGL`` with ``+CMS ERROR: 303`` as some Quectel firmware does; ``answer_late`` makes
+the next commands of a kind answer late (a busy modem: the commands after wait their turn).
 """
 
 from __future__ import annotations
@@ -138,6 +139,7 @@ class FakeModem:
         self._next_mr = 0
         self._next_reference = 0
         self._faults: deque[tuple[str, int, float]] = deque()
+        self._late: list[tuple[str, float]] = []
         self._held_lines: list[str] = []
         self._links: list[_Link] = []
         self._pty: tuple[int, int] | None = None
@@ -367,8 +369,14 @@ class FakeModem:
             raise ValueError(f"unknown send fault {kind!r}")
         self._faults.extend([(kind, code, delay)] * count)
 
+    def answer_late(self, command: str, delay: float, *, count: int = 1) -> None:
+        """The next ``count`` commands starting with ``command`` are answered ``delay`` s
+        late; the modem takes no other command meanwhile, as a busy one does."""
+        self._late.extend([(command.upper(), delay)] * count)
+
     def clear_faults(self) -> None:
         self._faults.clear()
+        self._late.clear()
 
     # --- the AT interpreter ---------------------------------------------------------------
 
@@ -389,6 +397,10 @@ class FakeModem:
             if line.upper().startswith("AT+CMGS="):
                 await self._cmgs(link, line[8:])
             else:
+                late = next((f for f in self._late if line.upper().startswith(f[0])), None)
+                if late is not None:
+                    self._late.remove(late)
+                    await asyncio.sleep(late[1])
                 self._answer(link, self._command(line))
         if link in self._links:
             self._links.remove(link)

@@ -7,6 +7,13 @@ unsolicited result codes (URCs), handed to a callback whenever they come, in the
 an answer too. Real modems vary (see the module ``modem``): finals with or without a space
 or code, verbose errors, ``+CPIN:`` without ``OK``, URCs glued before an answer. Lines and
 the buffer are bounded: junk never grows memory.
+
+A command given up on (no final in time) may still be answered later: a modem works one
+command at a time and answers each, late or not. Taken for the next command's answer, that
+late final would end it too early, and every answer after it would be one behind. So the
+channel counts the finals it still owes: one arriving between commands is dropped, and
+before the next command a quiet ``AT`` is sent and its answer awaited together with the
+late ones (see ``_resync``).
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ ESC: Final = b"\x1b"
 _INFO_ONLY_GRACE: Final = 0.5
 #: how long an abandoned prompt (ESC) waits for its ``OK``
 _ESC_GRACE: Final = 2.0
+#: how long a resynchronising ``AT`` waits for more finals once one came: a modem answers
+#: ``AT`` at once, so a late answer still to come is right behind
+_RESYNC_SETTLE: Final = 0.2
 
 _ERROR_FINAL = re.compile(
     r"(?:ERROR|COMMAND NOT SUPPORT|TOO MANY PARAMETERS|NO CARRIER|\+CM[ES] ERROR\b.*)"
@@ -151,6 +161,10 @@ class _Pending:
     pdu: str | None = None
     lines: list[str] = field(default_factory=list)
     info_seen: asyncio.Event = field(default_factory=asyncio.Event)
+    #: a resynchronising ``AT``: its finals are counted, none ends it (see ``_resync``)
+    counting: bool = False
+    finals: int = 0
+    final_seen: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class AtChannel:
@@ -175,6 +189,8 @@ class AtChannel:
         #: a URC whose PDU is the next line
         self._urc_waiting_pdu: str | None = None
         self._closed = False
+        #: finals of commands given up on that may still come
+        self._owed = 0
         self._task = asyncio.get_running_loop().create_task(self._read_loop())
 
     @property
@@ -200,6 +216,7 @@ class AtChannel:
         ``PortClosedError``.
         """
         async with self._lock:
+            await self._resync(within)
             pending = self._start(command, prefixes, info_only=info_only)
             try:
                 await self._write(command.encode("ascii", "replace") + b"\r")
@@ -223,6 +240,10 @@ class AtChannel:
         modem refused it), ``AtTimeoutError`` or ``PortClosedError`` (it may have gone).
         """
         async with self._lock:
+            try:
+                await self._resync(prompt_timeout)
+            except AtTimeoutError:
+                raise NoPromptError(None) from None
             loop = asyncio.get_running_loop()
             pending = self._start(command, ("+CMGS:",))
             pending.prompt = loop.create_future()
@@ -282,8 +303,45 @@ class AtChannel:
             await self._write(ESC)
             async with asyncio.timeout(_ESC_GRACE):
                 await pending.final
-        except (AtError, TimeoutError):
+        except TimeoutError:
+            self._owed += 1
+        except AtError:
             pass
+
+    async def _resync(self, within: float) -> None:
+        """When answers are owed: a quiet ``AT``, and every final up to its own.
+
+        So no late answer ends the command that follows. The finals awaited are the owed
+        ones and the ``AT``'s; one owed may never come (the modem dropped the command):
+        once a final came, a short silence ends the wait. Raises ``AtTimeoutError`` when
+        nothing answers at all (the answers are still owed).
+        """
+        if self._owed == 0:
+            return
+        expected = self._owed + 1
+        pending = self._start("AT", ())
+        pending.counting = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        try:
+            await self._write(b"AT\r")
+            while pending.finals < expected:
+                pending.final_seen.clear()
+                wait = _RESYNC_SETTLE if pending.finals else deadline - loop.time()
+                try:
+                    async with asyncio.timeout(max(wait, 0.0)):
+                        await pending.final_seen.wait()
+                except TimeoutError:
+                    if pending.finals:
+                        break
+                    self._owed = expected
+                    raise AtTimeoutError("no answer to AT") from None
+                if self._closed:
+                    raise PortClosedError
+        finally:
+            self._pending = None
+        _LOGGER.debug("Resynchronised with the modem (%d late answers)", pending.finals - 1)
+        self._owed = 0
 
     async def _answer(self, pending: _Pending, within: float) -> list[str]:
         try:
@@ -299,9 +357,11 @@ class AtChannel:
                     if not pending.final.done():
                         await asyncio.wait((pending.final,), timeout=_INFO_ONLY_GRACE)
                         if not pending.final.done():
+                            self._owed += 1  # its OK may still come (or never: Wavecom)
                             return pending.lines
                 final = await pending.final
         except TimeoutError:
+            self._owed += 1
             raise AtTimeoutError(f"no answer to {pending.command.split('=')[0]}") from None
         if final != "OK":
             raise FinalResultError(final)
@@ -373,7 +433,12 @@ class AtChannel:
                 return
             self._urc(urc, None)
         pending = self._pending
+        is_final = line == "OK" or (is_error_final(line) and line != "NO CARRIER")
         if pending is None:
+            if is_final and self._owed:
+                self._owed -= 1
+                _LOGGER.debug("A late answer (%s) dropped", line[:40])
+                return
             self._unsolicited(line)
             return
         if self._is_echo(pending, line):
@@ -381,13 +446,18 @@ class AtChannel:
         if pending.prompt is not None and not pending.prompt.done() and line == ">":
             pending.prompt.set_result(None)
             return
-        if line == "OK" or is_error_final(line):
-            if line == "NO CARRIER" and not pending.command.upper().startswith("ATD"):
-                self._unsolicited(line)
-            elif not pending.final.done():
+        if line == "NO CARRIER" and pending.command.upper().startswith("ATD"):
+            is_final = True
+        if is_final and pending.counting:
+            pending.finals += 1
+            pending.final_seen.set()
+        elif is_final:
+            if not pending.final.done():
                 pending.final.set_result(line)
-            return
-        self._answer_line(pending, line)
+        elif line == "NO CARRIER":
+            self._unsolicited(line)
+        else:
+            self._answer_line(pending, line)
 
     def _answer_line(self, pending: _Pending, line: str) -> None:
         if not line.startswith(pending.prefixes or ("\x00",)):
@@ -437,6 +507,8 @@ class AtChannel:
         if pending is not None and not pending.final.done():
             pending.final.set_exception(PortClosedError())
             pending.final.exception()  # retrieved: nobody may be waiting any more
+        if pending is not None:
+            pending.final_seen.set()
         self._writer.close()
         self._on_closed()
 
