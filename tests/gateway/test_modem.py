@@ -569,6 +569,57 @@ async def test_stored_replies_are_read_one_by_one_where_cmgl_is_refused(
     assert any(c.startswith("AT+CMGR=") for c in fake.commands)
 
 
+@pytest.mark.parametrize("cmgl_refused", [False, True], ids=["cmgl", "cmgr"])
+async def test_a_reply_whose_announcement_was_lost_is_found_by_the_sweep(
+    fake: FakeModem, cmgl_refused: bool
+) -> None:
+    fake.cmgl_refused = cmgl_refused
+    inbox = Inbox()
+    client = await connected(fake.path, inbox, sweep_interval=0.3)
+    try:
+        await client.read_stored()
+        await fake.inject_reply(NUMBER, "My +CMTI got lost", announce=False)
+        await inbox.wait_for(1)
+        await eventually(lambda: fake.storage == {})
+        await asyncio.sleep(0.7)  # more sweeps: nothing new, nothing fired twice
+    finally:
+        await client.close()
+    assert [r.text for r in inbox.replies] == ["My +CMTI got lost"]
+    if cmgl_refused:
+        assert any(c.startswith("AT+CMGR=") for c in fake.commands)
+    else:
+        assert fake.commands.count("AT+CMGL=4") >= 3
+
+
+async def test_a_reply_the_handler_did_not_take_is_offered_again_by_the_sweep(
+    fake: FakeModem,
+) -> None:
+    inbox = Inbox(accept=False)
+    client = await connected(fake.path, inbox, sweep_interval=0.3)
+    try:
+        await fake.inject_reply(NUMBER, "Take me later", announce=False)
+        await inbox.wait_for(1)
+        inbox.accept = True
+        await inbox.wait_for(2)
+        await eventually(lambda: fake.storage == {})
+    finally:
+        await client.close()
+    assert [r.text for r in inbox.replies] == ["Take me later", "Take me later"]
+
+
+async def test_no_sweep_before_its_time(fake: FakeModem) -> None:
+    inbox = Inbox()
+    client = await connected(fake.path, inbox)
+    try:
+        await client.read_stored()
+        await fake.inject_reply(NUMBER, "Lost announcement", announce=False)
+        await asyncio.sleep(0.5)
+    finally:
+        await client.close()
+    assert inbox.items == []
+    assert fake.commands.count("AT+CMGL=4") == 2  # at connect, and read_stored
+
+
 @pytest.mark.parametrize("stored", [False, True], ids=["cds", "cdsi"])
 async def test_a_report_is_mapped_by_its_mr(fake: FakeModem, device: str, stored: bool) -> None:
     inbox = Inbox()

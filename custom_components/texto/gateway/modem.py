@@ -5,6 +5,8 @@ Texto's initialisation, sends one ``AT+CMGS`` per part and recipient, and hands 
 (parts joined) and each delivery report to one handler; a stored message is deleted only
 once the handler returned True. A port that goes (unplugged, reset) is reopened in the
 background with backoff; a modem that stops answering a quiet ``AT`` twice is reopened too.
+Every ``sweep_interval`` seconds, when idle, what is still stored is read again: a ``+CMTI``
+lost on the line (or a reply the handler did not take) is not left on the SIM for good.
 
 Delivery reports carry the TP-MR of a part, a number the modem wraps after 255: so
 ``SendResult.recipient_ids`` maps each number (E.164) to ``"<number>#<mr>"``, the TP-MR of
@@ -183,6 +185,7 @@ class ModemGateway(Gateway):
         part_timeout: float = 600.0,
         keepalive_interval: float = 60.0,
         reopen_delays: tuple[float, float] = (1.0, 60.0),
+        sweep_interval: float = 600.0,
     ) -> None:
         self._device = device
         self._pin = pin or None
@@ -194,6 +197,7 @@ class ModemGateway(Gateway):
         self._part_timeout = part_timeout
         self._keepalive_interval = keepalive_interval
         self._reopen_delays = reopen_delays
+        self._sweep_interval = sweep_interval
         self._channel: AtChannel | None = None
         self._connected = False
         self._closing = False
@@ -239,6 +243,7 @@ class ModemGateway(Gateway):
         if not self._tasks:
             self._spawn(self._work())
             self._spawn(self._keepalive())
+            self._spawn(self._sweep())
         if self._handler is not None:
             self._queue(self._read_stored)
         return status
@@ -337,6 +342,16 @@ class ModemGateway(Gateway):
                 continue
             with contextlib.suppress(AtError):
                 await self._run(channel, "AT")
+
+    async def _sweep(self) -> None:
+        """What is still stored, read again when idle: a rescue for a lost ``+CMTI``.
+
+        Harmless for what was handed over: fired keys are remembered here and upstream.
+        """
+        while True:
+            await asyncio.sleep(self._sweep_interval)
+            if self._connected and self._handler is not None and self._jobs.empty():
+                self._queue(self._read_stored)
 
     async def _run(
         self,
