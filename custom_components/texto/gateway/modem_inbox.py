@@ -68,6 +68,11 @@ def list_answer_pdus(lines: Sequence[str]) -> list[tuple[int, str]]:
     return found
 
 
+def report_id(number: str, mr: int) -> str:
+    """The id that ties a report to its send: the TP-MR alone repeats every 256 sends."""
+    return f"{number}#{mr}"
+
+
 def message_key(pdus: Iterable[str]) -> str:
     """A reply's id, the same each time its parts are read: never fired twice."""
     digest = hashlib.sha256("|".join(sorted(pdu.upper() for pdu in pdus)).encode())
