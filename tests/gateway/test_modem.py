@@ -884,3 +884,111 @@ async def test_a_closed_port_fails_the_command(wire: Any) -> None:
     with pytest.raises(PortClosedError):
         await command
     assert channel.closed
+
+
+async def test_no_carrier_ends_a_dial_only_and_huge_answers_are_bounded(wire: Any) -> None:
+    channel, modem_reader, modem_writer, urcs = wire
+    answering = asyncio.ensure_future(_answer(modem_reader, modem_writer, b"\r\nNO CARRIER\r\n"))
+    with pytest.raises(FinalResultError):
+        await channel.command("ATD+33612345678;", within=2)
+    await answering
+    many = b"".join(b"\r\n+CMGL: %d,1,,5\r\n0011\r\n" % i for i in range(800))
+    answering = asyncio.ensure_future(
+        _answer(modem_reader, modem_writer, b"\r\nNO CARRIER\r\n" + many + b"\r\nOK\r\n")
+    )
+    lines = await channel.command("AT+CMGL=4", within=5, prefixes=("+CMGL:",))
+    await answering
+    assert urcs == ["NO CARRIER"]
+    assert len(lines) == 1024
+    assert lines[:2] == ["+CMGL: 0,1,,5", "0011"]
+
+
+async def test_a_line_too_long_is_dropped_and_a_failing_urc_handler_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import socket
+
+    ours, theirs = socket.socketpair()
+    reader, writer = await asyncio.open_connection(sock=ours)
+    _, modem_writer = await asyncio.open_connection(sock=theirs)
+    seen: list[str] = []
+
+    def broken(line: str, pdu: str | None) -> None:
+        seen.append(line)
+        if line == "RING":
+            raise RuntimeError("bug")
+
+    channel = AtChannel(reader, writer, broken, lambda: None)
+    try:
+        modem_writer.write(b"\r\n" + b"Y" * 3000 + b"\r\nRING\r\n+CLIP: 1\r\nRI")
+        await eventually(lambda: len(seen) == 2)
+    finally:
+        await channel.close()
+        modem_writer.close()
+    assert seen == ["RING", "+CLIP: 1"]
+    assert "could not be handled" in caplog.text
+
+
+async def test_a_port_gone_at_the_prompt_sent_nothing(wire: Any) -> None:
+    channel, modem_reader, modem_writer, _ = wire
+
+    async def modem() -> None:
+        await modem_reader.readuntil(b"\r")
+        modem_writer.write(b"\r\n> ")
+        modem_writer.close()
+
+    answering = asyncio.ensure_future(modem())
+    with pytest.raises(PortClosedError) as caught:
+        await channel.submit("AT+CMGS=5", "0011", prompt_timeout=2, answer_timeout=2)
+    await answering
+    assert not caught.value.pdu_written
+
+
+async def test_a_send_cancelled_at_the_prompt_is_abandoned_with_esc(wire: Any) -> None:
+    channel, modem_reader, modem_writer, _ = wire
+    sending = asyncio.ensure_future(
+        channel.submit("AT+CMGS=5", "0011", prompt_timeout=5, answer_timeout=5)
+    )
+    await modem_reader.readuntil(b"\r")
+    sending.cancel()
+    assert await modem_reader.readexactly(1) == b"\x1b"
+    modem_writer.write(b"\r\nOK\r\n")
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+
+
+async def test_sent_messages_binary_ones_and_bad_indexes_in_storage(fake: FakeModem) -> None:
+    from texto_gateway.encoding import encode
+    from texto_gateway.pdu import submit_pdus
+
+    inbox = Inbox()
+    client = await connected(fake.path, inbox)
+    try:
+        await client.read_stored()
+        (sent,) = submit_pdus(NUMBER, encode("Sent"), reference=1)
+        kept = fake.store_pdu(sent.hex)
+        await fake.inject_line('+CMTI: "SM",99')  # beyond the SIM: refused
+        await fake.inject_line("+CREG: x")
+        await fake.inject_reply(NUMBER, "Still read")
+        await inbox.wait_for(1)
+    finally:
+        await client.close()
+    assert kept in fake.storage  # a sent message is left alone
+    assert "AT+CMGR=99" in fake.commands
+    assert [r.text for r in inbox.replies] == ["Still read"]
+
+
+def test_pdus_on_the_header_line_or_without_a_header_are_read() -> None:
+    from texto_gateway.modem_inbox import list_answer_pdus, read_answer_pdu, urc_index
+
+    pdu = deliver_pdus(NUMBER, "Header line")[0]
+    assert read_answer_pdu([f"+CMGR: 0,,23,{pdu}"]) == pdu
+    assert read_answer_pdu(["+CMGR: 0,,23"]) is None
+    assert read_answer_pdu(["^RSSI:3", pdu]) == pdu
+    assert read_answer_pdu([]) is None
+    assert list_answer_pdus([f"+CMGL: 3,1,,23,{pdu}", "+CMGL: x,1", pdu]) == [(3, pdu)]
+    assert [urc_index(line) for line in ("+CMTI: ,-1", "+CMTI", '+CDSI: "SR",0')] == [
+        None,
+        None,
+        0,
+    ]

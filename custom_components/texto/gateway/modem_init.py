@@ -42,6 +42,8 @@ _REGISTRATION: Final = {
 _SIM_STATES: Final = {"READY": "ready", "SIM PIN": "pin_required", "SIM PUK": "puk_required"}
 #: how many times a command the modem refuses while it starts (SMS DONE not yet) is tried
 _STARTUP_TRIES: Final = 5
+#: seconds between those tries
+_STARTUP_PAUSE: Final = 1.0
 _CME_SIM_NOT_INSERTED, _CME_SIM_BUSY = 10, 14
 
 
@@ -135,7 +137,7 @@ class ModemInitialiser:
             except FinalResultError as err:
                 if attempt == _STARTUP_TRIES - 1:
                     raise ModemError(f"the modem refuses {command}", code=err.final) from err
-                await asyncio.sleep(1)
+                await asyncio.sleep(_STARTUP_PAUSE)
             except AtError as err:
                 raise NoAnswerError(f"no answer to {command}") from err
             else:
@@ -150,7 +152,7 @@ class ModemInitialiser:
                 if err.code == _CME_SIM_NOT_INSERTED:
                     return "not_inserted"
                 if err.code == _CME_SIM_BUSY and attempt < _STARTUP_TRIES - 1:
-                    await asyncio.sleep(1)
+                    await asyncio.sleep(_STARTUP_PAUSE)
                     continue
                 return "busy" if err.code == _CME_SIM_BUSY else "unknown"
             except AtError as err:
@@ -180,7 +182,7 @@ class ModemInitialiser:
                 state = await self.sim_state(run)
                 if state == "ready":
                     break
-                await asyncio.sleep(1)
+                await asyncio.sleep(_STARTUP_PAUSE)
         if state in {"puk_required", "not_inserted"}:
             raise SimError(f"the SIM is not usable ({state})", sim_state=state)
         return state
