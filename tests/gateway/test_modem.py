@@ -992,3 +992,24 @@ def test_pdus_on_the_header_line_or_without_a_header_are_read() -> None:
         None,
         0,
     ]
+
+
+async def test_serial_debug_lines_never_show_the_pin_numbers_or_texts(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """serialx logs the bytes it reads and writes at DEBUG: only their length gets through."""
+    modem = FakeModem(pin="4321")
+    device = await modem.start()
+    gateway = ModemGateway(device, pin="4321")
+    try:
+        with caplog.at_level(logging.DEBUG):
+            await gateway.connect()
+            await gateway.send(SendRequest(recipients=("+33612345678",), text="Fuite d'eau"))
+    finally:
+        await gateway.close()
+        await modem.stop()
+
+    shown = "\n".join(record.getMessage() for record in caplog.records)
+    assert "bytes>" in shown  # serialx did log what it wrote and read: its length only
+    for private in ("4321", "612345678", "3316325476F8", "Fuite"):
+        assert private not in shown

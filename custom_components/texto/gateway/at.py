@@ -540,6 +540,38 @@ async def open_channel(
     Raises ``OSError`` (or serialx's ``SerialException``, ``ValueError`` for a bad URL,
     ``TimeoutError``) when it cannot be opened.
     """
+    hide_serial_bytes()
     async with asyncio.timeout(within):
         reader, writer = await serialx.open_serial_connection(device, baudrate=baudrate)
     return AtChannel(reader, writer, on_urc, on_closed)
+
+
+class _BytesHidden(logging.Filter):
+    """Show the length of the bytes a log record carries, never the bytes.
+
+    serialx logs every byte it reads and writes at DEBUG: the SIM's PIN (``AT+CPIN``),
+    PDUs with phone numbers and texts. Whoever turns its debug log on must not see them.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(
+            isinstance(arg, bytes | bytearray | memoryview) for arg in record.args
+        ):
+            record.args = tuple(
+                f"<{len(arg)} bytes>" if isinstance(arg, bytes | bytearray | memoryview) else arg
+                for arg in record.args
+            )
+            record.msg = str(record.msg).replace("%r", "%s")
+        return True
+
+
+_HIDE_BYTES: Final = _BytesHidden()
+
+
+def hide_serial_bytes() -> None:
+    """Put the filter on every serialx logger (a filter is not inherited by child loggers)."""
+    names = [name for name in logging.root.manager.loggerDict if name.startswith("serialx")]
+    for name in ("serialx", *names):
+        logger = logging.getLogger(name)
+        if _HIDE_BYTES not in logger.filters:
+            logger.addFilter(_HIDE_BYTES)
