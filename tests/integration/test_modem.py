@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from homeassistant.config_entries import ConfigEntryState
@@ -385,6 +386,38 @@ async def test_junk_from_the_network_leaves_one_genuine_reply_fired_once(
     assert "Traceback" not in caplog.text
 
 
+async def test_a_message_from_a_name_is_refused_and_deleted(
+    hass: HomeAssistant, fake_modem: FakeModem
+) -> None:
+    await set_up(hass, modem_entry(fake_modem))
+    replies = record(hass, EVENT_SMS_RECEIVED)
+
+    # an operator's notice: its sender is a name, not a number one can answer
+    await fake_modem.inject_reply("INFO", "Votre facture est disponible")
+    await eventually(lambda: not fake_modem.storage)
+
+    await hass.async_block_till_done()
+    assert replies == []
+
+
+async def test_a_reply_whose_key_cannot_be_saved_stays_on_the_sim(
+    hass: HomeAssistant, fake_modem: FakeModem, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = await set_up(hass, modem_entry(fake_modem))
+    replies = record(hass, EVENT_SMS_RECEIVED)
+    seen = entry.runtime_data.stores.seen
+    with patch.object(seen, "async_save", side_effect=OSError("disk full")):
+        await fake_modem.inject_reply(ALICE, "Pas encore enregistrée")
+        await eventually(lambda: "could not be saved" in caplog.text)
+    assert len(fake_modem.storage) == 1  # not deleted: the key is not on disk
+
+    await entry.runtime_data.modem.modem.read_stored()  # read again, later
+
+    assert not fake_modem.storage
+    await hass.async_block_till_done()
+    assert [reply["text"] for reply in replies] == ["Pas encore enregistrée"]
+
+
 # --- entities, repairs, diagnostics, options ----------------------------------------------------
 
 
@@ -460,6 +493,21 @@ async def test_a_sim_that_wants_its_pin_is_a_repair_and_a_pin_is_sent_once(
         assert fake.submits == []
     finally:
         await fake.stop()
+
+
+async def test_a_locked_sim_is_a_repair(hass: HomeAssistant) -> None:
+    fake = FakeModem(pin="1234")
+    fake.sim_state = "SIM PUK"
+    await fake.start()
+    try:
+        entry = await set_up(hass, modem_entry(fake, pin="1234"))
+    finally:
+        await fake.stop()
+    found = ir.async_get(hass).async_get_issue(DOMAIN, f"modem_sim_{entry.entry_id}")
+    assert found is not None
+    assert found.translation_key == "sim_puk_required"
+    assert state_of(hass, entry, "sensor", "sim_state").state == "puk_required"
+    assert fake.wrong_pins == 0
 
 
 async def test_a_sim_given_its_pin_needs_no_repair(hass: HomeAssistant) -> None:
