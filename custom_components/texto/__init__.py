@@ -67,6 +67,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> boo
         await async_setup_webhook(hass, entry)
     # what a previous run left in the outbox goes out now (the sensors already follow it);
     # unloading stops the workers and writes what still waits, then closes the modem's port
+    # (the status coordinator stops by itself)
     account.outbox.async_start()
     entry.async_on_unload(account.async_stop)
     entry.async_on_unload(async_start_polling(hass, entry))

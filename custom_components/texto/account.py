@@ -127,10 +127,12 @@ class TextoAccount:
         self.entry.async_on_unload(self._async_flush)
 
     async def async_stop(self) -> None:
-        """Stop the outbox (attempts in flight finish), then close the modem's port."""
+        """Stop the outbox (attempts in flight finish), then close what the client owns.
+
+        In this order: an attempt writing to the modem finishes before its port closes.
+        """
         await self.outbox.async_stop()
-        if self.modem is not None:
-            await self.modem.async_shutdown()
+        await self.gateway.close()
 
     # --- receipts: what the sent log and the day's count hold, also in the journal ------------
 

@@ -159,8 +159,3 @@ class ModemStatusCoordinator(DataUpdateCoordinator[ModemStatus]):
                 translation_domain=DOMAIN, translation_key="modem_restart_failed"
             ) from err
         await self.async_request_refresh()
-
-    async def async_shutdown(self) -> None:
-        """Stop reading the status, and close the port."""
-        await super().async_shutdown()
-        await self.modem.close()
