@@ -16,7 +16,7 @@ LIBRARY = INTEGRATION / "gateway"
 PROVIDER_MODULES = frozenset({"allmysms", "mail2sms", "smsmode", "sms123"})
 #: gateway client classes, which no Home Assistant module may test for
 CLIENT_CLASSES = frozenset(
-    {"AllMySmsGateway", "Mail2SmsGateway", "SmsmodeGateway", "Sms123Gateway"}
+    {"AllMySmsGateway", "Mail2SmsGateway", "SmsmodeGateway", "Sms123Gateway", "ModemGateway"}
 )
 
 

@@ -1,4 +1,4 @@
-"""Texto: send and receive SMS through French gateways (AllMySMS, smsmode, 123-SMS)."""
+"""Texto: send and receive SMS through French gateways (AllMySMS, smsmode, 123-SMS) or a modem."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .account import TextoAccount
-from .clients import create_client, create_mail2sms
+from .clients import create_client, create_mail2sms, create_modem, is_modem
 from .config_flow import default_title
 from .const import (
     CONF_PHONE_NUMBER,
@@ -34,11 +34,12 @@ from .gateway.models import Provider
 from .gateway.phases import phase_tracing
 from .gateway.providers import PROVIDERS
 from .issues import async_check_credit, async_clear_issues
+from .modem_status import ModemStatusCoordinator
 from .polling import async_start_polling
 from .recipient_flow import recipient_title
 from .services import async_setup_services
 from .stores import AccountStores
-from .webhook import async_remove_cloudhook, async_setup_webhook, receive_mode
+from .webhook import async_remove_cloudhook, async_setup_webhook, calls_back, receive_mode
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,7 +55,37 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
-    """Connect an account: its balance proves the credentials without sending anything."""
+    """Connect an account: a gateway company's, or the user's own modem."""
+    if is_modem(entry.data):
+        account = await _async_modem_account(hass, entry)
+    else:
+        account = await _async_gateway_account(hass, entry)
+    # the account's device first: recipients' devices hang from it
+    dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **account_device(entry))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if calls_back(Provider(entry.data[CONF_PROVIDER])):
+        await async_setup_webhook(hass, entry)
+    # what a previous run left in the outbox goes out now (the sensors already follow it);
+    # unloading stops the workers and writes what still waits, then closes the modem's port
+    # (the status coordinator stops by itself)
+    account.outbox.async_start()
+    entry.async_on_unload(account.async_stop)
+    entry.async_on_unload(async_start_polling(hass, entry))
+    # Data and options change routes and entities: reload to apply them. Recipients do not:
+    # the notify platform follows them (a reload would make the sensors unavailable and the
+    # event entities look as if something had arrived).
+    settings = _settings(entry)
+
+    async def async_reload_on_settings(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+        if _settings(entry) != settings:
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    entry.async_on_unload(entry.add_update_listener(async_reload_on_settings))
+    return True
+
+
+async def _async_gateway_account(hass: HomeAssistant, entry: TextoConfigEntry) -> TextoAccount:
+    """A gateway company's account: its balance proves the credentials without sending."""
     # Home Assistant's connection pool, in a session that traces how far each request got:
     # an attempt cut short by a stop is then known not sent when it never wrote its request
     session = async_create_clientsession(hass, trace_configs=[phase_tracing()])
@@ -83,26 +114,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> boo
 
     check_credit()
     entry.async_on_unload(coordinator.async_add_listener(check_credit))
-    # the account's device first: recipients' devices hang from it
-    dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **account_device(entry))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    await async_setup_webhook(hass, entry)
-    # what a previous run left in the outbox goes out now (the sensors already follow it);
-    # unloading stops the workers and writes what still waits
-    account.outbox.async_start()
-    entry.async_on_unload(account.outbox.async_stop)
-    entry.async_on_unload(async_start_polling(hass, entry))
-    # Data and options change routes and entities: reload to apply them. Recipients do not:
-    # the notify platform follows them (a reload would make the sensors unavailable and the
-    # event entities look as if something had arrived).
-    settings = _settings(entry)
+    return account
 
-    async def async_reload_on_settings(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
-        if _settings(entry) != settings:
-            hass.config_entries.async_schedule_reload(entry.entry_id)
 
-    entry.async_on_unload(entry.add_update_listener(async_reload_on_settings))
-    return True
+async def _async_modem_account(hass: HomeAssistant, entry: TextoConfigEntry) -> TextoAccount:
+    """The user's modem: it loads even unplugged, and alerts wait in the outbox meanwhile."""
+    modem = create_modem(entry.data)
+    status = ModemStatusCoordinator(hass, entry, modem)
+    account = TextoAccount(hass, entry, modem, None, None, modem=status)
+    entry.runtime_data = account
+    await account.async_load()
+    # replies and reports read from the SIM: deleted there once their key is on disk
+    modem.set_inbound_handler(account.inbox.async_receive_stored)
+    # opens the port; one that cannot be opened yet is tried again (the entry loads anyway)
+    try:
+        await status.async_config_entry_first_refresh()
+    except ConfigEntryNotReady:
+        _LOGGER.warning(
+            "%s: the modem cannot be reached; messages wait in the outbox until it answers",
+            entry.title,
+        )
+    # the status is read (and the modem watched) even with every modem entity disabled
+    entry.async_on_unload(status.async_add_listener(lambda: None))
+    return account
 
 
 def _settings(entry: TextoConfigEntry) -> tuple[dict[str, Any], dict[str, Any]]:

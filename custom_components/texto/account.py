@@ -29,6 +29,7 @@ from .gateway.errors import GatewayError
 from .gateway.models import Estimate, Route, SendRequest, SendResult
 from .inbox import Inbox
 from .last_status import LastSend, LastStatus
+from .modem_status import ModemStatusCoordinator
 from .outbox import LOST_STATES, Attempt, Outbox, OutboxItem, status_of
 from .requests import build_request
 from .responses import SendOutcome
@@ -51,13 +52,18 @@ class TextoAccount:
         entry: ConfigEntry[Any],
         gateway: Gateway,
         mail2sms: Gateway | None,
-        coordinator: BalanceCoordinator,
+        coordinator: BalanceCoordinator | None,
+        *,
+        modem: ModemStatusCoordinator | None = None,
     ) -> None:
         self.hass = hass
         self.entry = entry
         self.gateway = gateway
         self.mail2sms = mail2sms
+        #: the balance, where the gateway has one
         self.coordinator = coordinator
+        #: the modem's status, for a modem account
+        self.modem = modem
         self.stores = AccountStores.of(hass, entry.entry_id)
         self.scheduled = ScheduledSends(self.stores.scheduled)
         self.sent_log = SentLog(self.stores.sent)
@@ -119,6 +125,14 @@ class TextoAccount:
         )
         # an entry reloads within seconds: what the next account reads must be on disk
         self.entry.async_on_unload(self._async_flush)
+
+    async def async_stop(self) -> None:
+        """Stop the outbox (attempts in flight finish), then close what the client owns.
+
+        In this order: an attempt writing to the modem finishes before its port closes.
+        """
+        await self.outbox.async_stop()
+        await self.gateway.close()
 
     # --- receipts: what the sent log and the day's count hold, also in the journal ------------
 
@@ -276,9 +290,10 @@ class TextoAccount:
         if status_of(result) is SendState.SCHEDULED:
             await carrier.scheduled.async_add(result, keep_text=capabilities.cancel_needs_text)
         # the balance follows, but the sender is not kept waiting for it
-        self.entry.async_create_task(
-            self.hass, carrier.coordinator.async_request_refresh(), f"{DOMAIN} balance refresh"
-        )
+        if carrier.coordinator is not None:
+            self.entry.async_create_task(
+                self.hass, carrier.coordinator.async_request_refresh(), f"{DOMAIN} balance refresh"
+            )
         carrier.async_sends_changed()
 
     @callback

@@ -1,15 +1,16 @@
-"""One ``Send a test SMS`` button per recipient: the whole chain seen at work, no automation.
+"""One ``Send a test SMS`` button per recipient, and a modem account's ``Restart the modem``.
 
-Pressing it sends a short fixed text, in Home Assistant's language, to the recipient
-through the account's outbox, exactly like any other send: the sensors, the events and the
-delivery report follow it. Disabled by default: each press is a billed SMS.
+Pressing a test button sends a short fixed text, in Home Assistant's language, to the
+recipient through the account's outbox, exactly like any other send: the sensors, the
+events and the delivery report follow it. Disabled by default: each press is a billed SMS.
+Restarting the modem turns its radio off and on, then initialises it again.
 """
 
 from __future__ import annotations
 
 from typing import Final, override
 
-from homeassistant.components.button import ButtonEntity
+from homeassistant.components.button import ButtonDeviceClass, ButtonEntity
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
@@ -17,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.translation import async_get_translations
 
 from .const import CONF_PHONE_NUMBER, DOMAIN, SUBENTRY_TYPE_RECIPIENT
-from .entity import TextoEntity, recipient_device
+from .entity import TextoEntity, account_device, recipient_device
 from .entry import TextoConfigEntry
 
 # No limit here: the outbox bounds the attempts running at once
@@ -52,6 +53,8 @@ async def async_setup_entry(
     async def async_subentries_changed(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
         add_new_recipients()
 
+    if entry.runtime_data.modem is not None:
+        async_add_entities([RestartModemButton(entry)])
     add_new_recipients()
     entry.async_on_unload(entry.add_update_listener(async_subentries_changed))
 
@@ -75,6 +78,23 @@ class TestSmsButton(TextoEntity, ButtonEntity):
         number = self.entry.subentries[self._subentry_id].data[CONF_PHONE_NUMBER]
         text = await async_test_text(self.hass)
         await self.account.async_send(self.account.build_request([number], text))
+
+
+class RestartModemButton(TextoEntity, ButtonEntity):
+    """Turns the modem's radio off and on, then initialises it again."""
+
+    _attr_translation_key = "restart_modem"
+    _attr_device_class = ButtonDeviceClass.RESTART
+    _attr_entity_category = EntityCategory.CONFIG
+
+    def __init__(self, entry: TextoConfigEntry) -> None:
+        super().__init__(entry, "restart_modem", account_device(entry))
+
+    @override
+    async def async_press(self) -> None:
+        """Restart the radio; a modem that does not restart raises a translated error."""
+        assert self.account.modem is not None  # the button exists only then
+        await self.account.modem.async_restart()
 
 
 async def async_test_text(hass: HomeAssistant) -> str:

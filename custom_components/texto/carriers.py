@@ -4,10 +4,10 @@ The outbox names the way an attempt took by an internal name: the entry id of th
 whose API (or whose first route, for a fallback account) carried it, or ``mail2sms`` for the
 account's own Mail2SMS. Users read a route as *how* a message went, so the actions, the
 events and ``last_status`` say ``route`` in the library's words (``allmysms``, ``mail2sms``,
-``smsmode``, ``sms123``), and the account that carried it as ``account`` (its entry id) and
-``account_name`` (its title). Outbox items and journal records keep the internal way, as
-earlier versions stored it; ``last_status`` stored it as ``route`` before it had ``account``:
-both are read through this mapping.
+``smsmode``, ``sms123``, ``modem``), and the account that carried it as ``account`` (its
+entry id) and ``account_name`` (its title). Outbox items and journal records keep the
+internal way, as earlier versions stored it; ``last_status`` stored it as ``route`` before
+it had ``account``: both are read through this mapping.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ from homeassistant.core import HomeAssistant
 from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_DEFAULT_SENDER,
+    CONF_PIN,
+    CONF_PROVIDER,
     CONF_SMTP_HOST,
     CONF_SMTP_PASSWORD,
     CONF_SMTP_SENDER,
@@ -19,7 +21,8 @@ from .const import (
     CONF_WEBHOOK_ID,
 )
 from .entry import TextoConfigEntry
-from .webhook import receive_mode
+from .gateway.models import Provider
+from .webhook import calls_back, receive_mode
 
 TO_REDACT = {
     CONF_API_KEY,
@@ -33,16 +36,20 @@ TO_REDACT = {
     CONF_SMTP_SENDER,
     CONF_WEBHOOK_ID,
     CONF_CLOUDHOOK_URL,
+    # the SIM's PIN (a modem account)
+    CONF_PIN,
 }
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: TextoConfigEntry
 ) -> dict[str, Any]:
-    """The entry's settings (redacted), balance, capabilities, last send and outbox."""
+    """The entry's settings (redacted), balance or modem, capabilities, last send and outbox."""
     account = entry.runtime_data
-    balance = account.coordinator.data
+    balance = None if account.coordinator is None else account.coordinator.data
+    modem = account.modem
     last = account.last_send
+    provider = Provider(entry.data[CONF_PROVIDER])
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -53,7 +60,17 @@ async def async_get_config_entry_diagnostics(
         "mail2sms_configured": account.mail2sms is not None,
         "capabilities": asdict(account.gateway.capabilities),
         "balance": None if balance is None else asdict(balance),
-        "balance_update_success": account.coordinator.last_update_success,
+        "balance_update_success": None
+        if account.coordinator is None
+        else account.coordinator.last_update_success,
+        # what the modem says of itself: signal, network, operator, SIM state (no number)
+        "modem": None
+        if modem is None
+        else {
+            "connected": modem.modem.connected,
+            "status_update_success": modem.last_update_success,
+            "status": None if modem.data is None else asdict(modem.data),
+        },
         "last_send": None
         if last is None
         else {
@@ -65,7 +82,7 @@ async def async_get_config_entry_diagnostics(
             "route": last.route,
         },
         "sent_parts": account.sent_parts,
-        "receive_mode": receive_mode(hass, entry),
+        "receive_mode": receive_mode(hass, entry) if calls_back(provider) else None,
         "callback_url_available": account.callback_url() is not None,
         "scheduled_sends": len(account.scheduled),
         # counts only: the items hold numbers and texts

@@ -10,7 +10,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
 from .entry import TextoConfigEntry
-from .gateway.providers import route_provider
+from .gateway.providers import PROVIDERS, route_provider
 
 #: Home Assistant 2026.8+ links a device to its parent by registry id (``via_device_id``); its
 #: ``via_device`` (the parent's identifiers) is deprecated there and stops working in 2027.8.
@@ -19,8 +19,12 @@ _LINK_BY_DEVICE_ID = "via_device_id" in getattr(DeviceInfo, "__optional_keys__",
 
 
 def account_device(entry: TextoConfigEntry) -> DeviceInfo:
-    """The account's device (a service), linking to the provider's customer area."""
-    provider = route_provider(entry.runtime_data.gateway.route)
+    """The account's device: a service linking to the provider's customer area, or the modem."""
+    route = entry.runtime_data.gateway.route
+    if route.provider not in PROVIDERS:
+        # the user's own modem: a device of the house, named by its entry's title
+        return DeviceInfo(identifiers={(DOMAIN, entry.entry_id)}, name=entry.title)
+    provider = route_provider(route)
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         name=entry.title,

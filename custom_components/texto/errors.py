@@ -36,7 +36,10 @@ from .gateway.errors import (
     ValidationError,
 )
 from .gateway.models import Route, SendRequest
-from .gateway.providers import route_provider
+from .gateway.providers import PROVIDERS
+
+#: the modem's name in messages (a placeholder: one word in every language)
+MODEM_NAME = "Modem"
 
 
 def validation_error(key: str, **placeholders: object) -> ServiceValidationError:
@@ -118,11 +121,17 @@ def _validation(err: ValidationError, request: SendRequest | None) -> ServiceVal
     if isinstance(err, InvalidScheduleError):
         return validation_error("send_at_in_past")
     if isinstance(err, UnsupportedFeatureError):
-        gateway = route_provider(Route(err.route)).name
+        gateway = route_name(Route(err.route))
         if err.feature in NAMED_FEATURES:
             return validation_error(f"unsupported_{err.feature}", gateway=gateway)
         return validation_error("unsupported_feature", feature=err.feature, gateway=gateway)
     return validation_error("invalid_field", field=err.field or "?")
+
+
+def route_name(route: Route) -> str:
+    """The name users know a route by: its company's, or "Modem" (the same in French)."""
+    provider = PROVIDERS.get(route.provider)
+    return MODEM_NAME if provider is None else provider.name
 
 
 def _refused(err: GatewayError) -> HomeAssistantError:

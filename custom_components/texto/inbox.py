@@ -1,4 +1,4 @@
-"""Where delivery reports and replies arrive, whatever brought them (webhook or polling).
+"""Where delivery reports and replies arrive, whatever brought them (webhook, polling, modem).
 
 Everything passes the library's gate first (``gate.screen``): a sender that is not a phone
 number or a short code, an id that is not an id, refuse the item; texts are capped. Then
@@ -17,6 +17,10 @@ a genuine reply's key out and make a replay fire again. What a full room forgets
 (``dropped_keys``, in diagnostics).
 
 A flood of unverified replies is bounded too (``flood``): at most a number a minute fire.
+
+The user's modem hands over what it read from its SIM (``async_receive_stored``): the
+network names the sender, so a reply from a number Texto sent to less than 24 hours before
+answers that send. The modem deletes its copy once the key is on disk, never before.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any, Final
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -45,6 +50,7 @@ from .const import (
     SUBENTRY_TYPE_RECIPIENT,
 )
 from .flood import UnverifiedReplyBound
+from .gateway.errors import CallbackError
 from .gateway.gate import screen
 from .gateway.models import DeliveryReport, InboundMessage
 from .sent_log import SentLog, SentMessage
@@ -117,19 +123,45 @@ class Inbox:
     # --- receiving ---------------------------------------------------------------------------
 
     async def async_receive(
-        self, item: DeliveryReport | InboundMessage, *, confirmed_by_gateway: bool = False
+        self,
+        item: DeliveryReport | InboundMessage,
+        *,
+        confirmed_by_gateway: bool = False,
+        sender_from_network: bool = False,
     ) -> bool:
         """Handle one report or reply; return True when it was new (events fired).
 
         ``confirmed_by_gateway``: the item came from the gateway's own polling API (a reply
-        read back that way is ``verified``). Raise ``CallbackError`` for an item the gate
-        refuses (nothing fires).
+        read back that way is ``verified``). ``sender_from_network``: the mobile network
+        named the sender (the user's modem), so a reply answers the latest send to it.
+        Raise ``CallbackError`` for an item the gate refuses (nothing fires).
         """
         item = screen(item)
         # No await below: two deliveries of one item cannot both pass the check.
         if isinstance(item, DeliveryReport):
             return self._receive_report(item)
-        return self._receive_reply(item, confirmed_by_gateway=confirmed_by_gateway)
+        return self._receive_reply(
+            item, confirmed_by_gateway=confirmed_by_gateway, by_sender=sender_from_network
+        )
+
+    async def async_receive_stored(self, item: DeliveryReport | InboundMessage) -> bool:
+        """Handle what the user's modem read; True once the item's key is on disk.
+
+        The modem then deletes its stored copy: a restart before the delete, or a copy it
+        cannot delete, never fires twice. What the gate refuses, or the flood bound holds
+        back, goes too (a full SIM would receive nothing more). False when the keys could
+        not be written: the copy stays, to be read again.
+        """
+        try:
+            await self.async_receive(item, sender_from_network=True)
+        except CallbackError as err:
+            _LOGGER.debug("%s: a message from the modem refused: %s", self.entry.title, err)
+        try:
+            await self._store.async_save(self._dump())
+        except (OSError, HomeAssistantError) as err:
+            _LOGGER.warning("%s: the replies seen could not be saved: %s", self.entry.title, err)
+            return False
+        return True
 
     @callback
     def _receive_report(self, report: DeliveryReport) -> bool:
@@ -159,8 +191,13 @@ class Inbox:
         return True
 
     @callback
-    def _receive_reply(self, reply: InboundMessage, *, confirmed_by_gateway: bool) -> bool:
-        answered, answers_sender = self._answered_send(reply)
+    def _receive_reply(
+        self, reply: InboundMessage, *, confirmed_by_gateway: bool, by_sender: bool = False
+    ) -> bool:
+        if by_sender:
+            answered, answers_sender = self._send_to_sender(reply)
+        else:
+            answered, answers_sender = self._answered_send(reply)
         if reply.message_id and not reply.message_id.startswith(_LOCAL_ID_PREFIX):
             key = _key("reply", str(reply.provider), reply.message_id)
         else:
@@ -288,6 +325,14 @@ class Inbox:
             to_sender = sent.recipient_ids.get(reply.sender) == claimed
         recent = dt_util.utcnow() - sent.sent_at <= REPLY_WINDOW
         return sent, to_sender and sent.replies_allowed and recent
+
+    def _send_to_sender(self, reply: InboundMessage) -> tuple[SentMessage | None, bool]:
+        """The latest send to the reply's sender within ``REPLY_WINDOW``; whether it vouches.
+
+        It does when it could take replies (the network named the sender).
+        """
+        sent = self._sent_log.last_sent_to(reply.sender, dt_util.utcnow() - REPLY_WINDOW)
+        return sent, sent is not None and sent.replies_allowed
 
     # --- the keys seen -----------------------------------------------------------------------
 

@@ -1,4 +1,8 @@
-"""Repair issues the user can act on: credit running low or exhausted, the daily cap reached."""
+"""Repair issues the user can act on: credit, the daily cap, a modem's SIM or network.
+
+Credit running low or exhausted, the daily cap reached; a modem's SIM that needs a person,
+a modem without a network.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,10 @@ from .gateway.models import Balance
 _LOW = "low_credit"
 _EXHAUSTED = "credit_exhausted"
 SPENDING_CAP_ISSUE = "spending_cap"
+#: a modem's SIM needs a person: its PIN (none given, or refused), its PUK, or a SIM at all
+MODEM_SIM_ISSUE = "modem_sim"
+#: a modem without a network for minutes, even after a radio restart
+MODEM_NO_NETWORK_ISSUE = "modem_no_network"
 
 
 def _issue_id(entry: ConfigEntry[Any], kind: str) -> str:
@@ -78,7 +86,49 @@ def async_clear_spending_cap(hass: HomeAssistant, entry: ConfigEntry[Any]) -> No
 
 
 @callback
+def async_set_sim_issue(hass: HomeAssistant, entry: ConfigEntry[Any], problem: str | None) -> None:
+    """Say what the modem's SIM needs (``problem``: a translation key), or withdraw it (None).
+
+    One issue per entry: its translation key names the problem (``sim_pin_required``,
+    ``sim_pin_refused``, ``sim_puk_required``, ``sim_not_inserted``).
+    """
+    issue_id = _issue_id(entry, MODEM_SIM_ISSUE)
+    if problem is None:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=problem,
+        translation_placeholders={"account": entry.title},
+    )
+
+
+@callback
+def async_set_no_network_issue(
+    hass: HomeAssistant, entry: ConfigEntry[Any], minutes: int | None
+) -> None:
+    """Say the modem found no network for ``minutes`` despite a radio restart (None: withdraw)."""
+    issue_id = _issue_id(entry, MODEM_NO_NETWORK_ISSUE)
+    if minutes is None:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=MODEM_NO_NETWORK_ISSUE,
+        translation_placeholders={"account": entry.title, "minutes": str(minutes)},
+    )
+
+
+@callback
 def async_clear_issues(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Remove the entry's issues (the entry is removed)."""
-    for kind in (_EXHAUSTED, _LOW, SPENDING_CAP_ISSUE):
+    for kind in (_EXHAUSTED, _LOW, SPENDING_CAP_ISSUE, MODEM_SIM_ISSUE, MODEM_NO_NETWORK_ISSUE):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, kind))

@@ -1,4 +1,7 @@
-"""Options flow of Texto: sending, delivery, receiving, and Mail2SMS and the route for AllMySMS."""
+"""Options flow of Texto: sending, delivery, receiving, and Mail2SMS and the route for AllMySMS.
+
+A modem account has the sending options its SIM allows (no sender) and the delivery ones.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .clients import create_mail2sms
+from .clients import create_mail2sms, gateway_class
 from .const import (
     CONF_ALLOW_INTERNAL_URL,
     CONF_DAILY_PARTS_CAP,
@@ -71,12 +74,12 @@ from .const import (
 )
 from .errors import sender_error
 from .flow_common import PASSWORD_SELECTOR, TEXT_SELECTOR, USERNAME_SELECTOR, select_selector
-from .gateway import SmtpSecurity
+from .gateway import Gateway, SmtpSecurity
 from .gateway.errors import AuthenticationError, GatewayError, InvalidSenderError
 from .gateway.models import Provider, StopMention, TextPolicy
-from .gateway.providers import PROVIDERS, ProviderInfo
+from .gateway.providers import PROVIDERS
 from .gateway.sender import validate_sender
-from .webhook import can_poll, entry_webhook_url, receive_mode
+from .webhook import calls_back, can_poll, entry_webhook_url, receive_mode
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -141,32 +144,43 @@ ROUTE_SCHEMA = vol.Schema(
 )
 
 
-def _general_schema(provider: ProviderInfo) -> vol.Schema:
-    max_parts = provider.capabilities.max_parts
-    fields: dict[vol.Marker, Any] = {
-        vol.Optional(CONF_DEFAULT_SENDER): TEXT_SELECTOR,
-        vol.Required(CONF_LOW_CREDIT_THRESHOLD, default=DEFAULT_LOW_CREDIT_THRESHOLD): (
+def _general_schema(route: type[Gateway]) -> vol.Schema:
+    """The sending options the route has.
+
+    No sender (nor STOP mention) from a modem's SIM, no low-credit threshold without a balance.
+    """
+    max_parts = route.capabilities.max_parts
+    fields: dict[vol.Marker, Any] = {}
+    if _takes_sender(route):
+        fields[vol.Optional(CONF_DEFAULT_SENDER)] = TEXT_SELECTOR
+    if route.capabilities.balance:
+        fields[vol.Required(CONF_LOW_CREDIT_THRESHOLD, default=DEFAULT_LOW_CREDIT_THRESHOLD)] = (
             NumberSelector(NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX))
+        )
+    fields[vol.Required(CONF_TEXT_POLICY, default=str(TextPolicy.AUTO))] = select_selector(
+        [str(policy) for policy in TextPolicy], CONF_TEXT_POLICY
+    )
+    fields[vol.Required(CONF_MAX_PARTS, default=max_parts)] = vol.All(
+        NumberSelector(
+            NumberSelectorConfig(min=1, max=max_parts, step=1, mode=NumberSelectorMode.BOX)
         ),
-        vol.Required(CONF_TEXT_POLICY, default=str(TextPolicy.AUTO)): select_selector(
-            [str(policy) for policy in TextPolicy], CONF_TEXT_POLICY
-        ),
-        vol.Required(CONF_MAX_PARTS, default=max_parts): vol.All(
-            NumberSelector(
-                NumberSelectorConfig(min=1, max=max_parts, step=1, mode=NumberSelectorMode.BOX)
-            ),
-            vol.Coerce(int),
-        ),
-        vol.Required(CONF_STOP_MENTION, default=str(StopMention.ADD)): select_selector(
+        vol.Coerce(int),
+    )
+    if _takes_sender(route):
+        fields[vol.Required(CONF_STOP_MENTION, default=str(StopMention.ADD))] = select_selector(
             [str(mention) for mention in StopMention], CONF_STOP_MENTION
-        ),
-    }
+        )
     # the message class exists where replies must be asked for (smsmode)
-    if provider.capabilities.replies_on_request:
+    if route.capabilities.replies_on_request:
         fields[vol.Required(CONF_MESSAGE_CLASS, default=MESSAGE_CLASS_STANDARD)] = select_selector(
             [MESSAGE_CLASS_STANDARD, MESSAGE_CLASS_REPLIES], CONF_MESSAGE_CLASS
         )
     return vol.Schema(fields)
+
+
+def _takes_sender(route: type[Gateway]) -> bool:
+    """Whether the route sends from a name the user chooses (a modem's SIM does not)."""
+    return route.sender_rule.max_length > 0
 
 
 def _delivery_schema(fallbacks: list[SelectOptionDict]) -> vol.Schema:
@@ -247,12 +261,21 @@ class TextoOptionsFlow(OptionsFlow):
         return Provider(self.config_entry.data[CONF_PROVIDER])
 
     @property
+    def _route(self) -> type[Gateway]:
+        return gateway_class(self._provider)
+
+    @property
     def _account(self) -> dict[str, str]:
         return {"account": self.config_entry.title}
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A menu: sending, delivery, receiving, and Mail2SMS and the route for AllMySMS."""
-        if PROVIDERS[self._provider].has_mail2sms:
+        """A menu: sending, delivery, receiving, and Mail2SMS and the route for AllMySMS.
+
+        A modem receives by itself: no receiving page.
+        """
+        if not calls_back(self._provider):
+            menu = ["general", "delivery"]
+        elif PROVIDERS[self._provider].has_mail2sms:
             menu = ["general", "mail2sms", "route", "delivery", "receiving"]
         else:
             menu = ["general", "delivery", "receiving"]
@@ -264,24 +287,24 @@ class TextoOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Default sender, low-credit threshold, text policy, parts, STOP mention, class."""
-        provider = PROVIDERS[self._provider]
+        route = self._route
         errors: dict[str, str] = {}
-        rule = provider.sender_rule
+        rule = route.sender_rule
         placeholders = {
             **self._account,
             "sender_min": str(rule.min_length),
             "sender_max": str(rule.max_length),
-            "max_parts": str(provider.capabilities.max_parts),
+            "max_parts": str(route.capabilities.max_parts),
         }
         if user_input is not None:
-            values, errors, placeholders_of_errors = _read_general(provider, user_input)
+            values, errors, placeholders_of_errors = _read_general(route, user_input)
             if not errors:
                 return self._async_save(values, GENERAL_KEYS)
             placeholders |= placeholders_of_errors
         return self.async_show_form(
             step_id=f"general_{self._provider}",
             data_schema=self.add_suggested_values_to_schema(
-                _general_schema(provider), user_input or self.config_entry.options
+                _general_schema(route), user_input or self.config_entry.options
             ),
             errors=errors,
             description_placeholders=placeholders,
@@ -303,6 +326,12 @@ class TextoOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The sending options of a 123-SMS entry."""
+        return await self.async_step_general(user_input)
+
+    async def async_step_general_modem(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The sending options of a modem entry."""
         return await self.async_step_general(user_input)
 
     async def async_step_mail2sms(
@@ -397,7 +426,8 @@ class TextoOptionsFlow(OptionsFlow):
         """
         entry = self.config_entry
         options = [SelectOptionDict(value=FALLBACK_NONE, label=FALLBACK_NONE)]
-        if PROVIDERS[self._provider].has_mail2sms and entry.options.get(CONF_SMTP_HOST):
+        provider = PROVIDERS.get(self._provider)
+        if provider is not None and provider.has_mail2sms and entry.options.get(CONF_SMTP_HOST):
             options.append(SelectOptionDict(value=FALLBACK_MAIL2SMS, label=FALLBACK_MAIL2SMS))
         others = [
             other
@@ -495,7 +525,7 @@ class TextoOptionsFlow(OptionsFlow):
 
 
 def _read_general(
-    provider: ProviderInfo, user_input: Mapping[str, Any]
+    route: type[Gateway], user_input: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """The general options from the form, what is wrong with them, and the errors' values.
 
@@ -507,7 +537,7 @@ def _read_general(
     sender = (user_input.get(CONF_DEFAULT_SENDER) or "").strip()
     if sender:
         try:
-            values[CONF_DEFAULT_SENDER] = validate_sender(sender, provider.sender_rule)
+            values[CONF_DEFAULT_SENDER] = validate_sender(sender, route.sender_rule)
         except InvalidSenderError as err:
             errors[CONF_DEFAULT_SENDER], placeholders = sender_error(err)
         # smsmode's class 4 (replies) always goes out from its own number

@@ -72,10 +72,10 @@ def polls(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
     No receive mode stored means polling when Home Assistant cannot be reached from the
     internet (the webhook module decides, so both sides agree).
     """
-    mode = receive_mode(hass, entry)
     capabilities = entry.runtime_data.gateway.capabilities
-    can_poll = capabilities.poll_replies or capabilities.poll_delivery_reports
-    return mode in (RECEIVE_POLLING, RECEIVE_BOTH) and can_poll
+    if not (capabilities.poll_replies or capabilities.poll_delivery_reports):
+        return False  # nothing to poll (123-SMS, the user's modem)
+    return receive_mode(hass, entry) in (RECEIVE_POLLING, RECEIVE_BOTH)
 
 
 def async_start_polling(hass: HomeAssistant, entry: TextoConfigEntry) -> CALLBACK_TYPE:

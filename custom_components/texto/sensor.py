@@ -1,8 +1,8 @@
-"""Sensors of a Texto account: balance, last send status, parts sent, the outbox.
+"""Sensors of a Texto account: balance, last send status, parts sent, the outbox, the modem.
 
 Each sensor is a description: what it shows (``value_fn``), its attributes (``attrs_fn``,
 every key always present), and whether the account's gateway has it (``exists_fn``, from
-the gateway's capabilities).
+the gateway's capabilities). A modem account also has the modem's signal, network and SIM.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import SIGNAL_STRENGTH_DECIBELS_MILLIWATT, EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -30,8 +31,10 @@ from .const import SendState
 from .coordinator import BalanceCoordinator
 from .entity import TextoAccountEntity
 from .entry import TextoConfigEntry
-from .gateway.models import BalanceUnit, Capabilities
+from .gateway.models import Balance, BalanceUnit, Capabilities
+from .gateway.modem import ModemStatus
 from .last_status import delivery_counts
+from .modem_status import ModemStatusCoordinator
 from .signals import SIGNAL_SENDS_CHANGED
 
 # Read-only platform: nothing here talks to the gateway (the coordinator does).
@@ -62,8 +65,13 @@ def _whole(amount: float) -> float | int:
     return int(amount) if amount.is_integer() else amount
 
 
+def _balance(account: TextoAccount) -> Balance:
+    assert account.coordinator is not None  # the balance sensors exist only then
+    return account.coordinator.data
+
+
 def _remaining_sms(account: TextoAccount) -> float | int:
-    balance = account.coordinator.data
+    balance = _balance(account)
     return _whole(balance.sms_estimate if balance.sms_estimate is not None else balance.amount)
 
 
@@ -73,8 +81,8 @@ BALANCE_SENSORS: tuple[TextoSensorDescription, ...] = (
         translation_key="credit",
         state_class=SensorStateClass.MEASUREMENT,
         # a fraction (smsmode's 212.5) shows as it is
-        value_fn=lambda account: _whole(account.coordinator.data.amount),
-        attrs_fn=lambda account: {"postpaid": account.coordinator.data.postpaid},
+        value_fn=lambda account: _whole(_balance(account).amount),
+        attrs_fn=lambda account: {"postpaid": _balance(account).postpaid},
         exists_fn=lambda capabilities: capabilities.balance_unit is BalanceUnit.CREDITS,
     ),
     TextoSensorDescription(
@@ -83,7 +91,7 @@ BALANCE_SENSORS: tuple[TextoSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=_remaining_sms,
-        attrs_fn=lambda account: {"postpaid": account.coordinator.data.postpaid},
+        attrs_fn=lambda account: {"postpaid": _balance(account).postpaid},
         exists_fn=lambda capabilities: (
             capabilities.balance_unit is BalanceUnit.SMS or capabilities.balance_sms_estimate
         ),
@@ -163,6 +171,45 @@ SENT_PARTS = TextoSensorDescription(
 )
 
 
+def _modem_status(account: TextoAccount) -> ModemStatus:
+    assert account.modem is not None  # the modem's sensors exist only then
+    return account.modem.data
+
+
+#: what the modem tells of itself (``ModemStatus``), as its library words them
+REGISTRATIONS = ["home", "roaming", "searching", "denied", "not_registered", "unknown"]
+SIM_STATES = ["ready", "pin_required", "puk_required", "not_inserted", "busy", "unknown"]
+
+MODEM_SENSORS: tuple[TextoSensorDescription, ...] = (
+    TextoSensorDescription(
+        key="signal_strength",
+        translation_key="signal_strength",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda account: _modem_status(account).signal_dbm,
+    ),
+    TextoSensorDescription(
+        key="network",
+        translation_key="network",
+        device_class=SensorDeviceClass.ENUM,
+        options=REGISTRATIONS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda account: _modem_status(account).registration,
+        attrs_fn=lambda account: {"operator": _modem_status(account).operator},
+    ),
+    TextoSensorDescription(
+        key="sim_state",
+        translation_key="sim_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=SIM_STATES,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda account: _modem_status(account).sim_state,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: TextoConfigEntry,
@@ -182,6 +229,8 @@ async def async_setup_entry(
         if description.exists_fn(capabilities)
     ]
     entities.append(SentPartsSensor(entry, SENT_PARTS))
+    if account.modem is not None:
+        entities += [ModemSensor(entry, description) for description in MODEM_SENSORS]
     async_add_entities(entities)
 
 
@@ -209,7 +258,19 @@ class BalanceSensor(CoordinatorEntity[BalanceCoordinator], TextoSensor):
     """The balance, as credits or as SMS (unavailable while the gateway cannot be reached)."""
 
     def __init__(self, entry: TextoConfigEntry, description: TextoSensorDescription) -> None:
-        CoordinatorEntity.__init__(self, entry.runtime_data.coordinator)
+        coordinator = entry.runtime_data.coordinator
+        assert coordinator is not None  # balance sensors exist only where there is a balance
+        CoordinatorEntity.__init__(self, coordinator)
+        TextoSensor.__init__(self, entry, description)
+
+
+class ModemSensor(CoordinatorEntity[ModemStatusCoordinator], TextoSensor):
+    """What the modem says of itself (unavailable while it cannot be read)."""
+
+    def __init__(self, entry: TextoConfigEntry, description: TextoSensorDescription) -> None:
+        modem = entry.runtime_data.modem
+        assert modem is not None
+        CoordinatorEntity.__init__(self, modem)
         TextoSensor.__init__(self, entry, description)
 
 

@@ -132,6 +132,17 @@ class SentLog:
         """Sends made at or after ``since``, oldest first."""
         return [sent for sent in self._sends.values() if sent.sent_at >= since]
 
+    def last_sent_to(self, number: str, since: datetime) -> SentMessage | None:
+        """The latest send to ``number`` (E.164) made at or after ``since``."""
+        return next(
+            (
+                sent
+                for sent in reversed(self._sends.values())
+                if sent.sent_at >= since and number in sent.recipients
+            ),
+            None,
+        )
+
     def same_text_sent(self, number: str, text: str, since: datetime) -> bool:
         """Whether ``text`` was sent to ``number`` at or after ``since`` (E.164)."""
         digest = text_digest(text)

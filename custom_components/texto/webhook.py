@@ -177,8 +177,18 @@ def has_public_url(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
     return webhook_url(hass, entry.data[CONF_WEBHOOK_ID]) is not None
 
 
+def calls_back(provider: Provider) -> bool:
+    """Whether the provider calls a webhook (the registry's companies; not the modem).
+
+    The user's own modem hands over what it reads itself.
+    """
+    return provider in PROVIDERS
+
+
 def can_poll(provider: Provider) -> bool:
     """Whether the provider's API lets Texto read reports or replies back (123-SMS: no)."""
+    if not calls_back(provider):
+        return False
     capabilities = PROVIDERS[provider].capabilities
     return capabilities.poll_replies or capabilities.poll_delivery_reports
 

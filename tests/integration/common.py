@@ -19,7 +19,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.texto.config_flow import TextoConfigFlow
 from custom_components.texto.const import (
+    CONF_BAUDRATE,
+    CONF_DEVICE,
+    CONF_INIT_COMMANDS,
     CONF_PHONE_NUMBER,
+    CONF_PIN,
     CONF_PROVIDER,
     CONF_WEBHOOK_ID,
     DOMAIN,
@@ -28,6 +32,7 @@ from custom_components.texto.const import (
 from custom_components.texto.journal import JournalFiles, journal_path, replay
 from custom_components.texto.recipient_flow import recipient_title
 from tests.simulator.allmysms import AllMySmsSimulator
+from tests.simulator.modem import FakeModem
 from tests.simulator.sms123 import Sms123Simulator
 from tests.simulator.smsmode import SmsmodeSimulator
 
@@ -112,6 +117,34 @@ def sms123_entry(sim: Sms123Simulator, *, options: dict[str, Any] | None = None)
     )
 
 
+def modem_entry(
+    fake: FakeModem,
+    *,
+    device: str | None = None,
+    pin: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """A modem account on the fake modem (its pty, or ``device``), with Alice as recipient."""
+    device = device or fake.path
+    data: dict[str, Any] = {
+        CONF_PROVIDER: "modem",
+        CONF_DEVICE: device,
+        CONF_BAUDRATE: 115200,
+        CONF_INIT_COMMANDS: [],
+    }
+    if pin is not None:
+        data[CONF_PIN] = pin
+    return MockConfigEntry(
+        domain=DOMAIN,
+        minor_version=CURRENT_MINOR_VERSION,
+        title="Modem Fake LTE",
+        unique_id=f"modem:{device}",
+        data=data,
+        options=options or {},
+        subentries_data=[recipient("Alice", ALICE)],
+    )
+
+
 async def send_sms(hass: HomeAssistant, entry_id: str, **fields: Any) -> dict[str, Any]:
     """Send through ``texto.send_sms``; return its response."""
     response = await hass.services.async_call(
@@ -187,6 +220,15 @@ async def sms123_sim(socket_enabled: None) -> AsyncIterator[Sms123Simulator]:
     await sim.start()
     yield sim
     await sim.stop()
+
+
+@pytest.fixture
+async def fake_modem() -> AsyncIterator[FakeModem]:
+    """The fake modem on a pseudo-terminal (``fake_modem.path``, as /dev/serial/by-id/...)."""
+    fake = FakeModem()
+    await fake.start()
+    yield fake
+    await fake.stop()
 
 
 def device_id_of(hass: HomeAssistant, entry: MockConfigEntry, number: str | None = None) -> str:

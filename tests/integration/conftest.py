@@ -31,7 +31,7 @@ from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.mail2sms import Mail2SmsSimulator
 
 # the simulators, as fixtures for every test here
-from .common import allmysms_sim, sms123_sim, smsmode_sim  # noqa: F401
+from .common import allmysms_sim, fake_modem, sms123_sim, smsmode_sim  # noqa: F401
 
 TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / "texto" / "translations"
 SMTP_USERNAME = "relay@example.fr"
