@@ -13,6 +13,14 @@ CONF_PROVIDER: Final = "provider"
 CONF_ADVANCED: Final = "advanced"
 SUBENTRY_TYPE_RECIPIENT: Final = "recipient"
 CONF_PHONE_NUMBER: Final = "phone_number"
+# a modem account (provider "modem", gateway.models.Provider.MODEM): its serial port
+PROVIDER_MODEM: Final = "modem"
+CONF_DEVICE: Final = "device"
+#: the SIM's PIN: a secret (redacted in diagnostics, never logged)
+CONF_PIN: Final = "pin"
+CONF_BAUDRATE: Final = "baudrate"
+CONF_INIT_COMMANDS: Final = "init_commands"
+DEFAULT_BAUDRATE: Final = 115200
 
 # --- options -------------------------------------------------------------------------------
 CONF_DEFAULT_SENDER: Final = "sender"
