@@ -1,4 +1,4 @@
-"""Config flow of Texto: the gateway account (options and recipients have their own flows)."""
+"""Config flow of Texto: a gateway or modem account (options, recipients: their own flows)."""
 
 from __future__ import annotations
 
@@ -24,22 +24,40 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.service_info.usb import UsbServiceInfo
 from yarl import URL
 
 from .clients import create_client
 from .const import (
     CONF_ADVANCED,
     CONF_CLOUDHOOK_URL,
+    CONF_DEVICE,
     CONF_PROVIDER,
     CONF_RECEIVE_MODE,
     CONF_WEBHOOK_ID,
     DOMAIN,
+    PROVIDER_MODEM,
     SUBENTRY_TYPE_RECIPIENT,
 )
 from .flow_common import PASSWORD_SELECTOR, TEXT_SELECTOR, USERNAME_SELECTOR
 from .gateway.errors import AuthenticationError, GatewayError
 from .gateway.models import Provider
 from .gateway.providers import PROVIDERS
+from .modem_flow import (
+    EXAMPLE_URLS,
+    HILINK,
+    HILINK_NAME,
+    USB_MODEMS,
+    async_check_modem,
+    async_port_options,
+    at_port,
+    modem_key,
+    modem_schema,
+    modem_title,
+    modem_unique_id,
+    read_modem_input,
+    shown_input,
+)
 from .options_flow import TextoOptionsFlow
 from .recipient_flow import RecipientSubentryFlowHandler
 from .webhook import async_get_cloudhook, default_receive_mode, webhook_url
@@ -129,10 +147,15 @@ def default_title(provider: Provider, taken: Iterable[str]) -> str:
 
 
 class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up a gateway account."""
+    """Set up a gateway or modem account."""
 
     VERSION = 1
     MINOR_VERSION = 4
+
+    def __init__(self) -> None:
+        """A flow remembers the modem USB discovery found, to offer it in the form."""
+        self._discovered_device: str | None = None
+        self._discovered_name = ""
 
     @staticmethod
     @callback
@@ -149,8 +172,10 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
         return {SUBENTRY_TYPE_RECIPIENT: RecipientSubentryFlowHandler}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick the gateway."""
-        return self.async_show_menu(step_id="user", menu_options=[str(p) for p in PROVIDERS])
+        """Pick the gateway, or a modem."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[*(str(p) for p in PROVIDERS), PROVIDER_MODEM]
+        )
 
     async def async_step_allmysms(
         self, user_input: dict[str, Any] | None = None
@@ -225,6 +250,104 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
             description=str(provider),
             description_placeholders={"webhook_url": url},
         )
+
+    # --- modem -------------------------------------------------------------------------
+
+    async def async_step_modem(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A modem: its port, the SIM's PIN, and under Advanced the baud rate and init commands."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            read = read_modem_input(user_input)
+            errors, placeholders = read.errors, read.placeholders
+            if not errors:
+                device = read.data[CONF_DEVICE]
+                # before the port is opened: a configured entry's modem is left undisturbed
+                await self.async_set_unique_id(modem_unique_id(device), raise_on_progress=False)
+                self._abort_if_unique_id_configured()
+                self._abort_if_modem_configured(device)
+                check = await async_check_modem(read.data)
+                errors, placeholders = check.errors, check.placeholders
+                if not errors and check.status is not None:
+                    registered = check.status.registered
+                    return self.async_create_entry(
+                        title=modem_title(device),
+                        data=read.data,
+                        description=PROVIDER_MODEM if registered else "modem_no_network",
+                    )
+        shown = shown_input(user_input)
+        if user_input is None and self._discovered_device is not None:
+            shown[CONF_DEVICE] = self._discovered_device
+        return self.async_show_form(
+            step_id="modem",
+            data_schema=self.add_suggested_values_to_schema(
+                modem_schema(await async_port_options(), errors, shown), shown
+            ),
+            errors=errors,
+            description_placeholders={**EXAMPLE_URLS, **placeholders},
+        )
+
+    async def async_step_usb(self, discovery_info: UsbServiceInfo) -> ConfigFlowResult:
+        """A modem plugged in: one offer per modem (each of its ports is discovered)."""
+        ids = (discovery_info.vid.upper(), discovery_info.pid.upper())
+        known = USB_MODEMS.get(ids)
+        device = at_port(discovery_info.device, known)
+        await self.async_set_unique_id(modem_unique_id(device))
+        self._abort_if_unique_id_configured()
+        self._abort_if_modem_configured(device)
+        self._abort_if_modem_in_progress(device)
+        self._discovered_device = device
+        if ids == HILINK:
+            self._discovered_name = HILINK_NAME
+            self.context["title_placeholders"] = {"name": HILINK_NAME}
+            return await self.async_step_hilink()
+        self._discovered_name = known.name if known else discovery_info.description or device
+        self.context["title_placeholders"] = {"name": self._discovered_name}
+        return await self.async_step_usb_confirm()
+
+    async def async_step_usb_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the modem found; the form comes next, with its port filled in."""
+        if user_input is not None:
+            return await self.async_step_modem()
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="usb_confirm",
+            description_placeholders={
+                "name": self._discovered_name,
+                "device": self._discovered_device or "",
+            },
+        )
+
+    async def async_step_hilink(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A HiLink stick has no AT port: say so where the user looks (a discovery)."""
+        if user_input is not None:
+            return self.async_abort(reason="hilink_no_at_port")
+        self._set_confirm_only()
+        return self.async_show_form(step_id="hilink")
+
+    @callback
+    def _abort_if_modem_configured(self, device: str) -> None:
+        """Abort when an account uses this modem, through this port or another of its ports."""
+        for entry in self._async_current_entries(include_ignore=False):
+            if entry.data.get(CONF_PROVIDER) == PROVIDER_MODEM and modem_key(
+                entry.data.get(CONF_DEVICE, "")
+            ) == modem_key(device):
+                raise AbortFlow("already_configured")
+
+    @callback
+    def _abort_if_modem_in_progress(self, device: str) -> None:
+        """Abort when another flow already offers this modem (through another of its ports)."""
+        prefix = modem_unique_id("")
+        for flow in self._async_in_progress(include_uninitialized=True):
+            unique_id = flow["context"].get("unique_id") or ""
+            if (
+                flow["flow_id"] != self.flow_id
+                and unique_id.startswith(prefix)
+                and modem_key(unique_id.removeprefix(prefix)) == modem_key(device)
+            ):
+                raise AbortFlow("already_in_progress")
 
     # --- reauth ------------------------------------------------------------------------
 

@@ -132,7 +132,8 @@ def _check_result(
         assert missing <= set(result["description_placeholders"] or {}), result["step_id"]
         return
     texts = [step.get("description", "")]
-    texts += _check_fields(english, result["data_schema"], step)
+    if result["data_schema"] is not None:  # a confirmation has no field
+        texts += _check_fields(english, result["data_schema"], step)
     for error in (result["errors"] or {}).values():
         assert error in strings["error"], error
         texts.append(strings["error"][error])
@@ -159,7 +160,9 @@ def _check_fields(
         texts.append(step["data_description"][name])
         selector = value.validators[0] if isinstance(value, vol.All) else value
         if isinstance(selector, SelectSelector):
-            key = selector.config["translation_key"]
+            key = selector.config.get("translation_key")
+            if key is None:
+                continue  # the flow labels every option itself (the serial ports found)
             labels = english["selector"][key]["options"]
             # an option labelled by the flow (another account's title) needs no translation
             values = {

@@ -145,7 +145,7 @@ async def test_user_step_is_a_gateway_menu(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
 
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["allmysms", "smsmode", "sms123"]
+    assert result["menu_options"] == ["allmysms", "smsmode", "sms123", "modem"]
 
 
 @pytest.mark.parametrize(

@@ -140,6 +140,7 @@ def test_no_string_breaks_a_hassfest_rule(language: str) -> None:
 #: where each flow module's keys live in the translations
 _FLOW_SECTIONS = {
     "config_flow.py": "config",
+    "modem_flow.py": "config",
     "options_flow.py": "options",
     "recipient_flow.py": "config_subentries.recipient",
     "repairs.py": "issues.spending_cap.fix_flow",
