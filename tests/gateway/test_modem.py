@@ -249,7 +249,7 @@ async def test_send(
     assert result.message.parts == parts
     assert result.billed_parts == parts
     assert len(fake.submits) == parts
-    assert result.recipient_ids == {NUMBER: f"{NUMBER}#{fake.submits[-1].mr}"}
+    assert result.recipient_ids == {NUMBER: f"mr{fake.submits[-1].mr}:{NUMBER}"}
     assert all(submit.status_report_requested for submit in fake.submits)
     assert all((submit.user_data.message_class == 0) is flash for submit in fake.submits)
     assert len([c for c in fake.commands if c.startswith("AT+CMGS=")]) == parts
@@ -267,8 +267,8 @@ async def test_send_to_two_numbers_one_cmgs_per_part_and_number(
     assert result.billed_parts == 2 * result.message.parts == len(fake.submits)
     by_number = {s.recipient: s.mr for s in fake.submits}
     assert result.recipient_ids == {
-        NUMBER: f"{NUMBER}#{by_number[NUMBER]}",
-        OTHER: f"{OTHER}#{by_number[OTHER]}",
+        NUMBER: f"mr{by_number[NUMBER]}:{NUMBER}",
+        OTHER: f"mr{by_number[OTHER]}:{OTHER}",
     }
     references = {s.user_data.concatenation.reference for s in fake.submits}  # type: ignore[union-attr]
     assert len(references) == 2
@@ -638,7 +638,7 @@ async def test_a_report_is_mapped_by_its_mr(fake: FakeModem, device: str, stored
     assert delivered.recipient == NUMBER
     assert delivered.recipient_message_id == result.recipient_ids[NUMBER]
     assert delivered.status is DeliveryStatus.DELIVERED
-    assert (failed.recipient, failed.recipient_message_id) == (OTHER, f"{OTHER}#7")
+    assert (failed.recipient, failed.recipient_message_id) == (OTHER, f"mr7:{OTHER}")
     assert failed.status is DeliveryStatus.FAILED
 
 
@@ -658,10 +658,10 @@ async def test_reports_still_match_their_send_once_the_mr_wraps(fake: FakeModem)
     finally:
         await client.close()
     delivered, failed = inbox.reports
-    assert delivered.recipient_message_id == second.recipient_ids[OTHER] == f"{OTHER}#0"
+    assert delivered.recipient_message_id == second.recipient_ids[OTHER] == f"mr0:{OTHER}"
     assert delivered.recipient == OTHER
-    assert failed.recipient_message_id == first.recipient_ids[NUMBER] == f"{NUMBER}#255"
-    assert second.recipient_ids[NUMBER] == f"{NUMBER}#1"
+    assert failed.recipient_message_id == first.recipient_ids[NUMBER] == f"mr255:{NUMBER}"
+    assert second.recipient_ids[NUMBER] == f"mr1:{NUMBER}"
 
 
 async def test_junk_from_the_network_never_breaks_reception(

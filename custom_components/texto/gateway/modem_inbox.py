@@ -69,8 +69,11 @@ def list_answer_pdus(lines: Sequence[str]) -> list[tuple[int, str]]:
 
 
 def report_id(number: str, mr: int) -> str:
-    """The id that ties a report to its send: the TP-MR alone repeats every 256 sends."""
-    return f"{number}#{mr}"
+    """The id that ties a report to its send: the TP-MR alone repeats every 256 sends.
+
+    Written so that the inbox's gate takes it as an id (it begins with a letter).
+    """
+    return f"mr{mr}:{number}"
 
 
 def message_key(pdus: Iterable[str]) -> str:
