@@ -53,6 +53,8 @@ MODEM_COMMAND_TIMEOUT: float = 10.0
 MODEM_KEEPALIVE_INTERVAL: float = 60.0
 #: the first and the longest delay between tries to reopen a port that went
 MODEM_REOPEN_DELAYS: tuple[float, float] = (1.0, 60.0)
+#: seconds a long reply waits for its missing parts before what arrived is fired
+MODEM_PART_TIMEOUT: float = 600.0
 
 
 def is_modem(data: Mapping[str, Any]) -> bool:
@@ -79,6 +81,7 @@ def create_modem(data: Mapping[str, Any]) -> ModemGateway:
         command_timeout=MODEM_COMMAND_TIMEOUT,
         keepalive_interval=MODEM_KEEPALIVE_INTERVAL,
         reopen_delays=MODEM_REOPEN_DELAYS,
+        part_timeout=MODEM_PART_TIMEOUT,
     )
 
 

@@ -30,11 +30,15 @@ from yarl import URL
 from .clients import create_client
 from .const import (
     CONF_ADVANCED,
+    CONF_BAUDRATE,
     CONF_CLOUDHOOK_URL,
     CONF_DEVICE,
+    CONF_INIT_COMMANDS,
+    CONF_PIN,
     CONF_PROVIDER,
     CONF_RECEIVE_MODE,
     CONF_WEBHOOK_ID,
+    DEFAULT_BAUDRATE,
     DOMAIN,
     PROVIDER_MODEM,
     SUBENTRY_TYPE_RECIPIENT,
@@ -393,6 +397,8 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the credentials or the URL of the same account."""
         entry = self._get_reconfigure_entry()
+        if entry.data[CONF_PROVIDER] == PROVIDER_MODEM:
+            return await self.async_step_reconfigure_modem(user_input)
         provider = Provider(entry.data[CONF_PROVIDER])
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -425,6 +431,40 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders={"account": entry.title, "example_url": EXAMPLE_URL},
+        )
+
+    async def async_step_reconfigure_modem(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change a modem account's port, PIN, baud rate or init commands.
+
+        The port is not opened here: the running account holds it. The entry reloads with
+        the new settings, and its sensors and repairs say how the modem answers. An empty
+        PIN keeps the stored one (a PIN is never shown back).
+        """
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            read = read_modem_input(user_input)
+            errors, placeholders = read.errors, read.placeholders
+            if not errors:
+                data = dict(read.data)
+                if CONF_PIN not in data and CONF_PIN in entry.data:
+                    data[CONF_PIN] = entry.data[CONF_PIN]
+                unique_id = modem_unique_id(data[CONF_DEVICE])
+                self._abort_if_other_entry_has(entry, unique_id)
+                return self._async_update_and_reload(
+                    entry, "reconfigure_successful", unique_id=unique_id, data=data
+                )
+        shown = shown_input(user_input) if user_input is not None else _stored_modem(entry.data)
+        return self.async_show_form(
+            step_id="reconfigure_modem",
+            data_schema=self.add_suggested_values_to_schema(
+                modem_schema(await async_port_options(), errors, shown), shown
+            ),
+            errors=errors,
+            description_placeholders={"account": entry.title, **EXAMPLE_URLS, **placeholders},
         )
 
     # --- shared ------------------------------------------------------------------------
@@ -499,3 +539,14 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
         for other in self._async_current_entries(include_ignore=False):
             if other.entry_id != entry.entry_id and other.unique_id == unique_id:
                 raise AbortFlow("already_configured")
+
+
+def _stored_modem(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A modem entry's settings as its form shows them (never the PIN)."""
+    return {
+        CONF_DEVICE: data[CONF_DEVICE],
+        CONF_ADVANCED: {
+            CONF_BAUDRATE: data.get(CONF_BAUDRATE, DEFAULT_BAUDRATE),
+            CONF_INIT_COMMANDS: list(data.get(CONF_INIT_COMMANDS) or []),
+        },
+    }

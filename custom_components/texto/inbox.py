@@ -272,6 +272,7 @@ class Inbox:
             verified=verified,
             in_reply_to_sent_at=answered.sent_at.isoformat() if answered is not None else None,
             device_id=self.device_id_of(reply.sender),
+            complete=reply.complete,
         )
 
     def _recipient(self, number: str | None) -> ConfigSubentry | None:

@@ -55,6 +55,8 @@ class SmsReceivedData(TypedDict):
     in_reply_to_sent_at: str | None
     #: the recipient's device when the sender is a recipient, else the account's
     device_id: str | None
+    #: every part of a long text arrived (a modem fires what came after 10 minutes: False)
+    complete: bool
 
 
 #: the account's sends changed: outbox, last send, parts sent

@@ -143,6 +143,7 @@ async def test_incoming_sms_entity_shows_the_last_reply(
         "in_reply_to_sent_at": account_of(hass, entry.entry_id)
         .sent_log.get(sent["message_id"])
         .sent_at.isoformat(),
+        "complete": True,
         "friendly_name": "smsmode Incoming SMS",
     }
     # a reply is not a report

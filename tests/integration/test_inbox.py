@@ -344,6 +344,8 @@ async def test_reply_from_a_recipient_names_them_and_is_verified(
             .sent_log.get(sent["message_id"])
             .sent_at.isoformat(),
             "device_id": device_id_of(hass, entry, ALICE),
+            # every part of it arrived
+            "complete": True,
         }
     ]
 

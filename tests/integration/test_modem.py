@@ -608,3 +608,19 @@ def test_every_modem_repair_is_translated() -> None:
         "modem_no_network",
     ):
         assert {"title", "description"} <= set(english["issues"][key]), key
+
+
+async def test_a_long_reply_with_a_part_missing_is_fired_incomplete(
+    hass: HomeAssistant, fake_modem: FakeModem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the parts' wait, what arrived is fired, and the event says it is not whole."""
+    monkeypatch.setattr(clients, "MODEM_PART_TIMEOUT", 0.3)
+    await set_up(hass, modem_entry(fake_modem))
+    replies = record(hass, EVENT_SMS_RECEIVED)
+
+    await fake_modem.inject_reply(ALICE, "Oui " * 60, parts_order=[1])
+    await eventually(lambda: len(replies) == 1, timeout=15)
+
+    assert replies[0]["complete"] is False
+    assert replies[0]["text"].startswith("Oui Oui")
+    assert not fake_modem.storage  # read, fired, deleted

@@ -512,3 +512,68 @@ def test_the_form_schema_validates_what_the_frontend_sends() -> None:
     }
     with pytest.raises(vol.Invalid):
         schema({CONF_PIN: PIN})
+
+
+# --- reconfigure ---------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_changes_the_port_and_keeps_the_pin_left_empty(
+    hass: HomeAssistant, modem: FakeModem
+) -> None:
+    """The form shows the stored settings (never the PIN); the running modem is not opened."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Modem ttyUSB2",
+        unique_id=modem_flow.modem_unique_id("/dev/ttyUSB2"),
+        data={
+            CONF_PROVIDER: "modem",
+            CONF_DEVICE: "/dev/ttyUSB2",
+            CONF_PIN: "1234",
+            CONF_BAUDRATE: 115200,
+            CONF_INIT_COMMANDS: ['AT+CPMS="ME","ME","ME"'],
+        },
+    )
+    entry.add_to_hass(hass)
+
+    result = await entry.start_reconfigure_flow(hass)
+
+    assert result["step_id"] == "reconfigure_modem"
+    assert _suggested(result, CONF_DEVICE) == "/dev/ttyUSB2"
+    assert "1234" not in repr(result)
+    assert not _advanced_is_folded(result)  # it holds an init command
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _form(modem.path, baudrate=9600)
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_DEVICE] == modem.path
+    assert entry.data[CONF_PIN] == "1234"
+    assert entry.data[CONF_BAUDRATE] == 9600
+    assert entry.unique_id == modem_flow.modem_unique_id(modem.path)
+    assert modem.commands == []  # the port is left to the account
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_refuses_a_port_another_account_has(hass: HomeAssistant) -> None:
+    def modem_account(device: str) -> MockConfigEntry:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=f"Modem {device}",
+            unique_id=modem_flow.modem_unique_id(device),
+            data={CONF_PROVIDER: "modem", CONF_DEVICE: device, CONF_BAUDRATE: 115200},
+        )
+        entry.add_to_hass(hass)
+        return entry
+
+    first, _ = modem_account("/dev/ttyUSB2"), modem_account("/dev/ttyUSB5")
+
+    result = await first.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _form("/dev/ttyUSB5")
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert first.data[CONF_DEVICE] == "/dev/ttyUSB2"

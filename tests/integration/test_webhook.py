@@ -76,6 +76,7 @@ REPLY_KEYS = {
     "verified",
     "in_reply_to_sent_at",
     "device_id",
+    "complete",
 }
 
 

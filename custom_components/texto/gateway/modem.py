@@ -9,7 +9,7 @@ Every ``sweep_interval`` seconds, when idle, what is still stored is read again:
 lost on the line (or a reply the handler did not take) is not left on the SIM for good.
 
 Delivery reports carry the TP-MR of a part, a number the modem wraps after 255: so
-``SendResult.recipient_ids`` maps each number (E.164) to ``"<number>#<mr>"``, the TP-MR of
+``SendResult.recipient_ids`` maps each number (E.164) to ``"mr<mr>:<number>"``, the TP-MR of
 its last part (the only one for a single-part message), and a report's
 ``recipient_message_id`` is written the same way: it matches the latest send to that number
 with that TP-MR.
