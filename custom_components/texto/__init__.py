@@ -123,6 +123,8 @@ async def _async_modem_account(hass: HomeAssistant, entry: TextoConfigEntry) -> 
     status = ModemStatusCoordinator(hass, entry, modem)
     account = TextoAccount(hass, entry, modem, None, None, modem=status)
     entry.runtime_data = account
+    # the modem back (reopened, restarted): alerts waiting for their backoff go at once
+    status.on_modem_back = account.async_route_back
     await account.async_load()
     # replies and reports read from the SIM: deleted there once their key is on disk
     modem.set_inbound_handler(account.inbox.async_receive_stored)

@@ -20,7 +20,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 
 from .carriers import Carrier, carrier_of
-from .const import DOMAIN, FALLBACK_MAIL2SMS, SendState
+from .const import CONF_FALLBACK, DOMAIN, FALLBACK_MAIL2SMS, SendState
 from .coordinator import BalanceCoordinator
 from .delivery import async_attempt, async_verify, request_of
 from .errors import gateway_error, raise_translated, validation_error
@@ -133,6 +133,18 @@ class TextoAccount:
         """
         await self.outbox.async_stop()
         await self.gateway.close()
+
+    @callback
+    def async_route_back(self) -> None:
+        """The account's route is usable again (its modem is back): what waits goes now.
+
+        The accounts that fall back on this one try theirs again too.
+        """
+        self.outbox.async_retry_now()
+        for entry in self.hass.config_entries.async_loaded_entries(DOMAIN):
+            if entry is not self.entry and entry.options.get(CONF_FALLBACK) == self.entry.entry_id:
+                other: TextoAccount = entry.runtime_data
+                other.outbox.async_retry_now()
 
     # --- receipts: what the sent log and the day's count hold, also in the journal ------------
 

@@ -5,12 +5,14 @@ modem that stops answering too). This coordinator reaches it at start-up, and ke
 while it never was: the entry loads all the same and alerts wait in the outbox. It reads the
 status every minute, restarts the radio once when the modem has had no network for
 ``NO_NETWORK_GRACE``, and raises the repair issues: the SIM needs a person (its PIN, its PUK,
-a SIM at all), or still no network after the restart.
+a SIM at all), or still no network after the restart. Each time the modem is ready to send
+again (reached, reopened, restarted), it says so (``on_modem_back``): what waits goes then.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
@@ -74,6 +76,11 @@ class ModemStatusCoordinator(DataUpdateCoordinator[ModemStatus]):
         self._no_network_at: datetime | None = None
         self._no_network_since: datetime | None = None
         self._radio_restarted = False
+        #: told when the modem is ready to send again (the account's outbox retries then)
+        self.on_modem_back: Callable[[], None] = lambda: None
+        # the library says so, in the event loop: reached, reopened, radio restarted
+        # (late-bound: the account sets ``on_modem_back`` once it exists)
+        modem.set_ready_handler(lambda: self.on_modem_back())  # noqa: PLW0108
 
     async def _async_update_data(self) -> ModemStatus:
         if not self._reached:

@@ -6,7 +6,8 @@ leave (so a restart never loses it), and the disk says ``sending`` whenever a re
 on its way: an item found ``sending`` at start-up may have gone out, and is verified with the
 gateway rather than sent again. Retries follow an exponential backoff with full jitter, only
 when the delivery attempt says nothing was sent; an item older than the account's maximum
-age expires.
+age expires. When a route comes back (a modem reopened), ``async_retry_now`` cuts the
+backoff short.
 
 The outbox knows nothing of gateways: its owner (``OutboxOwner``, the account) makes the
 attempts and records what they carried.
@@ -278,6 +279,9 @@ class Outbox:
         self._stopped = False
         #: submissions whose record is being written (a stop waits for them)
         self._accepting: set[asyncio.Task[None]] = set()
+        #: ``async_retry_now`` calls so far; set, then replaced, at each: wakes the sleepers
+        self._wakes = 0
+        self._woken = asyncio.Event()
         self.clock: Callable[[], datetime] = dt_util.utcnow
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self.jitter: Callable[[float, float], float] = random.uniform
@@ -449,6 +453,21 @@ class Outbox:
         self._owner.async_item_submitted(item)
         self._start_worker(item, holding_slot=holding_slot)
 
+    @callback
+    def async_retry_now(self) -> None:
+        """Attempt now the items waiting for their backoff: their route is back.
+
+        An attempt in flight meanwhile that ends in a retry tries again at once too (it
+        may have found the route still gone an instant before).
+        """
+        now = self.clock()
+        for item in self._waiting.values():
+            if item.next_attempt_at is not None and item.next_attempt_at > now:
+                item.next_attempt_at = now
+        self._wakes += 1
+        self._woken.set()
+        self._woken = asyncio.Event()
+
     async def async_wait(self, item: OutboxItem) -> None:
         """Return when ``item`` is final, or after ``WAIT_LIMIT`` seconds (it goes on then)."""
         event = self._done.get(item.outbox_id)
@@ -483,11 +502,12 @@ class Outbox:
 
     async def _async_run(self, item: OutboxItem, *, holding_slot: bool) -> None:
         """Attempt ``item`` until it is final."""
+        wakes = self._wakes
         try:
             while not item.final:
                 self._attempts.pop(item.outbox_id, None)  # the last attempt's trace is done
                 if not holding_slot:
-                    await self._async_until_due(item)
+                    await self._async_until_due(item, wakes)
                     if self._too_old(item) and item.outbox_id not in self._to_verify:
                         # too old to send late; but one that may have gone out is unknown
                         if item.maybe_sent:
@@ -513,6 +533,7 @@ class Outbox:
                             continue
                         self._owner.async_item_changed(item)
                     holding_slot = False
+                    wakes = self._wakes
                     attempt = await self._async_attempt(item)
                 finally:
                     self._slots.release()
@@ -558,14 +579,26 @@ class Outbox:
             finally:
                 self._in_flight.discard(item.outbox_id)
 
-    async def _async_until_due(self, item: OutboxItem) -> None:
-        """Sleep until the item's next attempt, or until it expires if that comes first."""
-        if item.next_attempt_at is None:
+    async def _async_until_due(self, item: OutboxItem, wakes: int) -> None:
+        """Sleep until the item's next attempt, or until it expires if that comes first.
+
+        Shorter when the route came back (``async_retry_now``), now or since ``wakes``.
+        """
+        if item.next_attempt_at is None or self._wakes != wakes:
             return
         due = min(item.next_attempt_at, item.created_at + self.max_age)
         delay = (due - self.clock()).total_seconds()
-        if delay > 0:
-            await self.sleep(delay)
+        if delay <= 0:
+            return
+        sleeping = asyncio.ensure_future(self.sleep(delay))
+        woken = asyncio.ensure_future(self._woken.wait())
+        try:
+            await asyncio.wait((sleeping, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            woken.cancel()
+        if sleeping.done() and not sleeping.cancelled():
+            sleeping.result()  # a failing sleep (a test's clock) is not hidden
 
     @property
     def max_age(self) -> timedelta:

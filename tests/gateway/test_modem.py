@@ -734,6 +734,25 @@ async def test_unplugged_then_replugged(fake: FakeModem, device: str) -> None:
     assert [r.text for r in inbox.replies] == ["Stored while away"]
 
 
+async def test_the_ready_handler_hears_each_time_the_modem_can_send_again(
+    fake: FakeModem, gateway: ModemGateway
+) -> None:
+    ready: list[bool] = []
+    gateway.set_ready_handler(lambda: ready.append(gateway.connected))
+    await gateway.connect()
+    assert ready == [True]
+
+    await fake.unplug()
+    await eventually(lambda: not gateway.connected)
+    await asyncio.sleep(0.3)  # a few reopen attempts fail: nothing heard
+    assert ready == [True]
+    await fake.replug()
+    await eventually(lambda: len(ready) == 2)
+    await gateway.restart_radio()
+
+    assert ready == [True, True, True]  # connected each time it was told
+
+
 async def test_a_hung_modem_is_reopened(fake: FakeModem) -> None:
     client = await connected(fake.path, command_timeout=0.3, keepalive_interval=0.2)
     try:

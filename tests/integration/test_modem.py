@@ -32,7 +32,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.texto import clients, modem_status, outbox
+from custom_components.texto import clients, delivery, modem_status, outbox
 from custom_components.texto.const import (
     CONF_FALLBACK,
     DOMAIN,
@@ -300,6 +300,102 @@ async def test_the_modem_absent_at_start_up_loads_and_sends_once_it_is_there(
     await eventually(lambda: fake_modem.sent_texts() == [(ALICE, "Patience")])
     await hass.async_block_till_done()
     assert state_of(hass, entry, "sensor", "sim_state").state == "ready"
+
+
+@pytest.fixture
+def minute_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outbox's retries a minute after a failed attempt (its jitter at the top)."""
+    monkeypatch.setattr(outbox, "BACKOFF_BASE", 60.0)
+
+
+async def break_modem(fake: FakeModem, how: str) -> None:
+    """Unplug the modem, or leave it hung (it answers nothing)."""
+    if how == "unplugged":
+        await fake.unplug()
+    else:
+        fake.silent = True
+
+
+async def mend_modem(fake: FakeModem, how: str) -> None:
+    if how == "unplugged":
+        await fake.replug()
+    else:
+        fake.silent = False
+
+
+@pytest.mark.parametrize("how", ["unplugged", "hung"])
+async def test_an_alert_waiting_for_its_backoff_goes_as_soon_as_the_modem_is_back(
+    hass: HomeAssistant,
+    fake_modem: FakeModem,
+    monkeypatch: pytest.MonkeyPatch,
+    minute_backoff: None,
+    how: str,
+) -> None:
+    monkeypatch.setattr(clients, "MODEM_COMMAND_TIMEOUT", 0.3)
+    monkeypatch.setattr(clients, "MODEM_KEEPALIVE_INTERVAL", 0.2)
+    entry = await set_up(hass, modem_entry(fake_modem))
+    box = entry.runtime_data.outbox
+    box.jitter = lambda low, high: high
+    modem = entry.runtime_data.modem.modem
+    await break_modem(fake_modem, how)
+    await eventually(lambda: not modem.connected)
+
+    response = await send_sms(
+        hass, entry.entry_id, recipients=[ALICE], message="Alerte", wait=False
+    )
+    assert response["status"] == "queued"
+    # its first attempt found no modem: the next one is a minute away
+    await eventually(lambda: box.waiting_items[0].attempts == 1)
+    await mend_modem(fake_modem, how)
+
+    await eventually(lambda: fake_modem.sent_texts() == [(ALICE, "Alerte")], timeout=2.0)
+    await box.async_drain()
+    assert box.get(response["outbox_id"]).state == "sent"
+    assert len(fake_modem.submits) == 1
+
+
+async def test_an_attempt_failing_as_the_route_comes_back_is_tried_again_at_once(
+    hass: HomeAssistant, fake_modem: FakeModem, minute_backoff: None
+) -> None:
+    entry = await set_up(hass, modem_entry(fake_modem))
+    box = entry.runtime_data.outbox
+    box.jitter = lambda low, high: high
+    # the network refuses it, late: "no network service", a retry
+    fake_modem.fail_next_send("cms_error", code=331, delay=0.3)
+
+    await send_sms(hass, entry.entry_id, recipients=[ALICE], message="Retard", wait=False)
+    await eventually(lambda: any(c.startswith("AT+CMGS") for c in fake_modem.commands))
+    box.async_retry_now()  # a route came back while the attempt was in flight
+
+    await eventually(lambda: fake_modem.sent_texts() == [(ALICE, "Retard")], timeout=2.0)
+
+
+async def test_an_account_falling_back_on_the_modem_retries_when_the_modem_is_back(
+    hass: HomeAssistant,
+    fake_modem: FakeModem,
+    allmysms_sim: AllMySmsSimulator,
+    minute_backoff: None,
+) -> None:
+    modem = await set_up(hass, modem_entry(fake_modem))
+    await allmysms_sim.stop()  # the internet gateway refuses connections
+    gateway = await set_up(
+        hass, allmysms_entry(allmysms_sim, options={CONF_FALLBACK: modem.entry_id})
+    )
+    box = gateway.runtime_data.outbox
+    # the gateway's two tries at once, then a minute between tries
+    delays = iter([0.0] * delivery.RETRIES_BEFORE_FAILOVER)
+    box.jitter = lambda low, high: next(delays, high)
+    await fake_modem.unplug()
+    await eventually(lambda: not modem.runtime_data.modem.modem.connected)
+
+    await send_sms(hass, gateway.entry_id, recipients=[ALICE], message="Intrusion", wait=False)
+    # the gateway twice, then the gateway and the unplugged modem: a minute to the next try
+    await eventually(lambda: box.waiting_items[0].attempts == delivery.RETRIES_BEFORE_FAILOVER + 1)
+    await fake_modem.replug()
+
+    await eventually(lambda: fake_modem.sent_texts() == [(ALICE, "Intrusion")], timeout=2.0)
+    await box.async_drain()
+    assert len(fake_modem.submits) == 1
 
 
 # --- receiving exactly once -------------------------------------------------------------------

@@ -15,6 +15,8 @@ Faults for the next ``count`` sends (one per ``AT+CMGS``), see ``fail_next_send`
 * ``urc_inside``       - a genuine reply stored and its ``+CMTI`` written between the PDU
   and ``+CMGS``
 
+``send_delay`` is the seconds the network takes to accept each accepted PDU (the ``+CMGS``
+comes that late; the modem takes no other command meanwhile).
 ``silent = True`` is a hung modem (nothing answered); ``cmgl_refused = True`` answers
 ``AT+CMGL`` with ``+CMS ERROR: 303`` as some Quectel firmware does; ``answer_late`` makes
 the next commands of a kind answer late (a busy modem: the commands after wait their turn).
@@ -116,8 +118,11 @@ class FakeModem:
         signal_csq: int = 20,
         registered: bool = True,
         auto_report_after: float | None = None,
+        send_delay: float = 0.0,
     ) -> None:
         self.pin = pin
+        #: seconds between an accepted PDU and its ``+CMGS``, as a real network takes
+        self.send_delay = send_delay
         #: seconds after which each accepted send asking for it gets a "delivered" report
         self.auto_report_after = auto_report_after
         self.initial_echo = echo
@@ -591,4 +596,6 @@ class FakeModem:
             return
         if kind == "urc_inside":
             self.store_pdu(deliver_pdus("+33700000001", "Reply during a send")[0])
+        if self.send_delay:
+            await asyncio.sleep(self.send_delay)
         self._answer(link, [f"\r\n+CMGS: {mr}\r\n", "OK"])

@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import ClassVar, Final
 
@@ -137,6 +137,7 @@ class ModemGateway(Gateway):
         self._misses = 0
         self._last_answer = 0.0
         self._status: ModemStatus | None = None
+        self._on_ready: Callable[[], None] | None = None
         self._initialiser = ModemInitialiser(
             pin=pin or None,
             init_commands=[command for command in init_commands if command.strip()],
@@ -165,6 +166,13 @@ class ModemGateway(Gateway):
     def set_inbound_handler(self, handler: InboundHandler) -> None:
         """Who gets each reply and report; True from it lets the stored copy be deleted."""
         self._receiver.handler = handler
+
+    def set_ready_handler(self, handler: Callable[[], None] | None) -> None:
+        """Who is told each time the modem is ready to send (sends waiting may go then).
+
+        Connected, reopened after its port went or it stopped answering, radio restarted.
+        """
+        self._on_ready = handler
 
     async def connect(self) -> ModemStatus:
         """Open the port and initialise the modem; then read what is stored, in the background.
@@ -232,9 +240,14 @@ class ModemGateway(Gateway):
             self._channel = None
             raise
         self._misses = 0
+        self._became_ready()
+        return status
+
+    def _became_ready(self) -> None:
         self._connected = True
         self._ready.set()
-        return status
+        if self._on_ready is not None:
+            self._on_ready()
 
     def _port_lost(self) -> None:
         """The port went: sends fail until it is back; reopen it in the background."""
@@ -392,8 +405,7 @@ class ModemGateway(Gateway):
         except AtError as err:
             self._port_lost()
             raise TemporarilyUnavailableError("the modem did not restart") from err
-        self._connected = True
-        self._ready.set()
+        self._became_ready()
 
     def _ready_channel(self) -> AtChannel:
         channel = self._channel
