@@ -5,9 +5,10 @@ so that both run the same demo. Writes, only when the file is not there yet (you
 is never overwritten):
 
 * ``.storage/core.config_entries``: one Texto account per simulated gateway (AllMySMS with
-  its Mail2SMS route, smsmode, 123-SMS), each with a recipient of its own, and with the
-  unique ids the config flow gives (adding the same account by hand then says "already
-  configured" instead of making a duplicate);
+  its Mail2SMS route, smsmode, 123-SMS) and one on the fake modem (its ``socket://`` URL),
+  each with a recipient of its own, and with the titles and unique ids the config flow gives
+  (adding the same account by hand then says "already configured" instead of making a
+  duplicate);
 * ``.storage/onboarding``: the "Home" and analytics steps done. The "Home" step would set up
   google_translate, met and radio_browser, whose packages Home Assistant does not install
   under ``--skip-pip``: they would fail with errors and a red card. The first visit asks for
@@ -19,7 +20,8 @@ is never overwritten):
 Then prints the simulators' URLs and credentials, to add an account by hand.
 
 Usage: python scripts/demo_config.py CONFIG_DIR SIMULATOR_SETTINGS_JSON [--without PROVIDER]
-  --without PROVIDER  leave that gateway's account out (the browser tests add it by hand)
+  --without PROVIDER  leave that account out (``sms123``, ``modem``...: the browser tests
+                      add it by hand)
 """
 
 from __future__ import annotations
@@ -48,8 +50,16 @@ from homeassistant.config_entries import (  # noqa: E402
 )
 
 from custom_components.texto.config_flow import TextoConfigFlow, account_unique_id  # noqa: E402
+from custom_components.texto.const import (  # noqa: E402
+    CONF_BAUDRATE,
+    CONF_DEVICE,
+    CONF_INIT_COMMANDS,
+    CONF_PROVIDER,
+    DEFAULT_BAUDRATE,
+)
 from custom_components.texto.gateway.models import Provider  # noqa: E402
 from custom_components.texto.gateway.providers import PROVIDERS  # noqa: E402
+from custom_components.texto.modem_flow import modem_title, modem_unique_id  # noqa: E402
 from custom_components.texto.recipient_flow import recipient_title  # noqa: E402
 
 #: each account's recipient: names that tell them apart in entity ids and events
@@ -57,13 +67,51 @@ RECIPIENTS = {
     Provider.ALLMYSMS: ("Alice", "+33612345678"),
     Provider.SMSMODE: ("Bob", "+33698765432"),
     Provider.SMS123: ("Chloé", "+33611223344"),
+    Provider.MODEM: ("David", "+33645678901"),
 }
 
 
-def _entry(provider: Provider, data: dict[str, Any], options: dict[str, Any]) -> ConfigEntry:
-    name, number = RECIPIENTS[provider]
+def _gateway_entry(
+    provider: Provider, data: dict[str, Any], options: dict[str, Any]
+) -> ConfigEntry:
     # as the config flow creates it: with the webhook gateways call back
-    data = {"provider": str(provider), **data, "webhook_id": async_generate_id()}
+    data = {CONF_PROVIDER: str(provider), **data, "webhook_id": async_generate_id()}
+    return _entry(
+        provider,
+        data,
+        options,
+        title=PROVIDERS[provider].name,
+        unique_id=account_unique_id(provider, data),
+    )
+
+
+def _modem_entry(device: str) -> ConfigEntry:
+    # as the modem's config flow creates it: no webhook, no credentials, no PIN (the fake's
+    # SIM asks for none)
+    data = {
+        CONF_PROVIDER: str(Provider.MODEM),
+        CONF_DEVICE: device,
+        CONF_BAUDRATE: DEFAULT_BAUDRATE,
+        CONF_INIT_COMMANDS: [],
+    }
+    return _entry(
+        Provider.MODEM,
+        data,
+        {},
+        title=modem_title(device),
+        unique_id=modem_unique_id(device),
+    )
+
+
+def _entry(
+    provider: Provider,
+    data: dict[str, Any],
+    options: dict[str, Any],
+    *,
+    title: str,
+    unique_id: str,
+) -> ConfigEntry:
+    name, number = RECIPIENTS[provider]
     return ConfigEntry(
         data=data,
         discovery_keys={},
@@ -79,17 +127,17 @@ def _entry(provider: Provider, data: dict[str, Any], options: dict[str, Any]) ->
                 unique_id=number,
             )
         ],
-        title=PROVIDERS[provider].name,
-        unique_id=account_unique_id(provider, data),
+        title=title,
+        unique_id=unique_id,
         version=TextoConfigFlow.VERSION,
     )
 
 
 def demo_entries(settings: dict[str, dict[str, Any]]) -> dict[Provider, ConfigEntry]:
-    """One entry per simulated gateway."""
+    """One entry per simulated gateway, and one on the fake modem."""
     mail2sms = settings["mail2sms"]
     return {
-        Provider.ALLMYSMS: _entry(
+        Provider.ALLMYSMS: _gateway_entry(
             Provider.ALLMYSMS,
             settings["allmysms"],
             {
@@ -101,8 +149,10 @@ def demo_entries(settings: dict[str, dict[str, Any]]) -> dict[Provider, ConfigEn
                 "low_credit_threshold": 150,
             },
         ),
-        Provider.SMSMODE: _entry(Provider.SMSMODE, settings["smsmode"], {}),
-        Provider.SMS123: _entry(Provider.SMS123, settings["sms123"], {}),
+        Provider.SMSMODE: _gateway_entry(Provider.SMSMODE, settings["smsmode"], {}),
+        Provider.SMS123: _gateway_entry(Provider.SMS123, settings["sms123"], {}),
+        # its socket:// URL: the pty's path changes from run to run, the port does not
+        Provider.MODEM: _modem_entry(settings["modem"]["socket"]),
     }
 
 
@@ -120,7 +170,7 @@ def _write_store(config_dir: Path, key: str, data: Any, version: int, minor: int
 def describe_gateways(settings: dict[str, dict[str, Any]]) -> str:
     """The simulators' addresses and credentials, to add an account by hand in the UI."""
     allmysms, smsmode, sms123 = settings["allmysms"], settings["smsmode"], settings["sms123"]
-    mail2sms = settings["mail2sms"]
+    mail2sms, modem = settings["mail2sms"], settings["modem"]
     rows = [
         (
             "AllMySMS",
@@ -138,6 +188,8 @@ def describe_gateways(settings: dict[str, dict[str, Any]]) -> str:
         f"    {'Mail2SMS':9} SMTP {mail2sms['smtp_host']}:{mail2sms['smtp_port']}, security"
         f" {mail2sms['smtp_security']}, no login (AllMySMS options > Mail2SMS)"
     )
+    lines.append(f"    {'Modem':9} {modem['socket']:23} serial port, no SIM PIN")
+    lines.append(f"    {'':9} or its pty {modem['device']}")
     return "\n".join(lines)
 
 
@@ -174,7 +226,8 @@ def main() -> None:
     _link_integration(arguments.config_dir)
     print(
         "\n  The fake gateways, to add a Texto account by hand (Settings > Devices & services >"
-        "\n  Add integration > Texto, then Advanced settings > Gateway URL):"
+        "\n  Add integration > Texto, then Advanced settings > Gateway URL, or Modem > Serial"
+        "\n  port):"
     )
     print(describe_gateways(json.loads(arguments.settings)))
 

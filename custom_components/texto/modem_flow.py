@@ -183,7 +183,11 @@ def modem_schema(
     )
     return vol.Schema(
         {
-            vol.Required(CONF_DEVICE): device_selector(options),
+            # an empty suggestion: without one the frontend fills a required list with its
+            # first port, which may be another device's (a Zigbee stick) or the modem's DIAG port
+            vol.Required(CONF_DEVICE, description={"suggested_value": ""}): device_selector(
+                options
+            ),
             vol.Optional(CONF_PIN): PIN_SELECTOR,
             vol.Optional(CONF_ADVANCED, default={}): section(
                 vol.Schema(

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import re
+import socket
 import sys
 import termios
 import tty
@@ -609,6 +610,25 @@ async def test_automatic_delivery_reports() -> None:
         assert (report.reference, report.recipient, report.status) == (0, "+33612345678", 0)
     finally:
         port.close()
+        await fake.stop()
+
+
+async def test_the_modem_is_served_on_the_tcp_port_it_is_given() -> None:
+    """The demo's modem keeps one address across runs and replugs."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    fake = FakeModem(tcp_port=free)
+    await fake.start()
+    try:
+        assert await fake.serve_tcp() == f"socket://127.0.0.1:{free}"
+        await fake.replug()
+        port = await Port.open_tcp(f"socket://127.0.0.1:{free}")
+        try:
+            assert await port.command("AT") == "\r\nOK\r\n"
+        finally:
+            port.close()
+    finally:
         await fake.stop()
 
 

@@ -120,6 +120,8 @@ async def test_the_form_has_a_device_an_optional_pin_and_a_folded_advanced_secti
     device = _field(result, CONF_DEVICE)
     assert isinstance(device, selector.SelectSelector)
     assert device.config["custom_value"] is True  # a typed path or URL is accepted
+    # no port chosen for the person (the frontend would pick the first one listed)
+    assert _suggested(result, CONF_DEVICE) == ""
     assert _advanced_is_folded(result)
     # the section's defaults, as a submitted form without it gets them
     assert _field(result, CONF_ADVANCED)({}) == {CONF_BAUDRATE: 115200}

@@ -30,8 +30,8 @@ def _arguments() -> argparse.Namespace:
         type=int,
         default=8901,
         help=(
-            "AllMySMS listens here, smsmode on +1, 123-SMS on +2, Mail2SMS SMTP on +3;"
-            " 0: each on a free port (the browser tests)"
+            "AllMySMS listens here, smsmode on +1, 123-SMS on +2, Mail2SMS SMTP on +3, the"
+            " modem's socket:// on +4; 0: each on a free port (the browser tests)"
         ),
     )
     parser.add_argument("--json", action="store_true", help="print the settings as JSON")
@@ -47,7 +47,7 @@ async def _run(base_port: int, as_json: bool) -> None:
     sms123 = Sms123Simulator(port=port(2), auto_deliver_after=DEMO_DELIVERY_DELAY)
     mail2sms = Mail2SmsSimulator(allmysms)
     mail2sms.port = port(3)
-    modem = FakeModem(auto_report_after=DEMO_DELIVERY_DELAY)
+    modem = FakeModem(tcp_port=port(4), auto_report_after=DEMO_DELIVERY_DELAY)
     for simulator in (allmysms, smsmode, sms123):
         await simulator.start()
     smtp_host, smtp_port = await mail2sms.start()

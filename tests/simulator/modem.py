@@ -109,6 +109,7 @@ class FakeModem:
     def __init__(
         self,
         *,
+        tcp_port: int = 0,
         pin: str | None = None,
         echo: bool = False,
         reports: bool = True,
@@ -154,7 +155,8 @@ class FakeModem:
         #: the stable device path, as /dev/serial/by-id/... (a symlink to the current pty)
         self.path = str(self._link_path)
         self._server: asyncio.Server | None = None
-        self._tcp_port = 0
+        #: where ``serve_tcp`` listens (0: a free port, the one it got afterwards)
+        self._tcp_port = tcp_port
         self._timers: set[asyncio.TimerHandle] = set()
         self._reset()
 
