@@ -21,6 +21,7 @@ from .const import (
     CONF_PHONE_NUMBER,
     CONF_PROVIDER,
     CONF_RECEIVE_MODE,
+    CONF_USSD_CODE,
     CONF_WEBHOOK_ID,
     DOMAIN,
     RECEIVE_BOTH,
@@ -34,6 +35,7 @@ from .gateway.models import Provider
 from .gateway.phases import phase_tracing
 from .gateway.providers import PROVIDERS
 from .issues import async_check_credit, async_clear_issues
+from .modem_balance import UssdBalanceCoordinator
 from .modem_status import ModemStatusCoordinator
 from .polling import async_start_polling
 from .recipient_flow import recipient_title
@@ -136,9 +138,30 @@ async def _async_modem_account(hass: HomeAssistant, entry: TextoConfigEntry) -> 
             "%s: the modem cannot be reached; messages wait in the outbox until it answers",
             entry.title,
         )
-    # the status is read (and the modem watched) even with every modem entity disabled
-    entry.async_on_unload(status.async_add_listener(lambda: None))
+    # the status is read (and the modem watched) even with every modem entity disabled;
+    # the device shows the maker and model once the modem named them
+    entry.async_on_unload(status.async_add_listener(lambda: _follow_modem_identity(hass, entry)))
+    # the SIM's balance only when the user gave its USSD code
+    if code := entry.options.get(CONF_USSD_CODE):
+        account.ussd_balance = UssdBalanceCoordinator(hass, entry, modem, code)
+        entry.async_on_unload(account.ussd_balance.async_start(status))
     return account
+
+
+@callback
+def _follow_modem_identity(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+    """The modem's maker and model on its device, once known (a modem reached after setup)."""
+    status = entry.runtime_data.modem
+    known = status.data if status is not None else None
+    if known is None or not (known.manufacturer or known.model):
+        return
+    registry = dr.async_get(hass)
+    device = registry.async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    if device is not None and (device.manufacturer, device.model) != (
+        known.manufacturer,
+        known.model,
+    ):
+        registry.async_update_device(device.id, manufacturer=known.manufacturer, model=known.model)
 
 
 def _settings(entry: TextoConfigEntry) -> tuple[dict[str, Any], dict[str, Any]]:

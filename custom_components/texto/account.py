@@ -29,6 +29,7 @@ from .gateway.errors import GatewayError
 from .gateway.models import Estimate, Route, SendRequest, SendResult
 from .inbox import Inbox
 from .last_status import LastSend, LastStatus
+from .modem_balance import UssdBalanceCoordinator
 from .modem_status import ModemStatusCoordinator
 from .outbox import LOST_STATES, Attempt, Outbox, OutboxItem, status_of
 from .requests import build_request
@@ -64,6 +65,8 @@ class TextoAccount:
         self.coordinator = coordinator
         #: the modem's status, for a modem account
         self.modem = modem
+        #: the SIM's balance by USSD, for a modem account given a USSD code
+        self.ussd_balance: UssdBalanceCoordinator | None = None
         self.stores = AccountStores.of(hass, entry.entry_id)
         self.scheduled = ScheduledSends(self.stores.scheduled)
         self.sent_log = SentLog(self.stores.sent)

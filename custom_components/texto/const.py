@@ -29,6 +29,8 @@ CONF_TEXT_POLICY: Final = "text_policy"
 CONF_MAX_PARTS: Final = "max_parts"
 CONF_STOP_MENTION: Final = "stop_mention"
 CONF_MESSAGE_CLASS: Final = "message_class"
+#: a modem account's USSD code for its balance (e.g. "#123#"); no balance sensor without one
+CONF_USSD_CODE: Final = "ussd_code"
 CONF_ROUTE: Final = "route"
 
 MESSAGE_CLASS_STANDARD: Final = "standard"
@@ -110,6 +112,8 @@ DEFAULT_LOW_CREDIT_THRESHOLD: Final = 0.0
 MODEM_STATUS_INTERVAL: Final = timedelta(seconds=60)
 #: how often a modem never reached since the start is tried again
 MODEM_CONNECT_INTERVAL: Final = timedelta(seconds=15)
+#: how often the SIM's balance is asked by USSD, at most (a user may ask sooner)
+USSD_BALANCE_INTERVAL: Final = timedelta(hours=1)
 
 
 class SendState(StrEnum):

@@ -22,6 +22,7 @@ from .const import (
 )
 from .entry import TextoConfigEntry
 from .gateway.models import Provider
+from .modem_balance import UssdBalanceCoordinator
 from .webhook import calls_back, receive_mode
 
 TO_REDACT = {
@@ -39,6 +40,14 @@ TO_REDACT = {
     # the SIM's PIN (a modem account)
     CONF_PIN,
 }
+
+
+def _ussd_balance(balance: UssdBalanceCoordinator | None) -> dict[str, Any] | None:
+    """Whether the SIM's balance was read by USSD, and its amount (None: no USSD code)."""
+    if balance is None:
+        return None
+    read = balance.data
+    return {"read": read is not None, "amount": None if read is None else read.amount}
 
 
 async def async_get_config_entry_diagnostics(
@@ -70,6 +79,8 @@ async def async_get_config_entry_diagnostics(
             "connected": modem.modem.connected,
             "status_update_success": modem.last_update_success,
             "status": None if modem.data is None else asdict(modem.data),
+            # the amount only: the operator's text stays on the sensor
+            "ussd_balance": _ussd_balance(account.ussd_balance),
         },
         "last_send": None
         if last is None

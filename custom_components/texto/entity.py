@@ -22,8 +22,16 @@ def account_device(entry: TextoConfigEntry) -> DeviceInfo:
     """The account's device: a service linking to the provider's customer area, or the modem."""
     route = entry.runtime_data.gateway.route
     if route.provider not in PROVIDERS:
-        # the user's own modem: a device of the house, named by its entry's title
-        return DeviceInfo(identifiers={(DOMAIN, entry.entry_id)}, name=entry.title)
+        # the user's own modem: a device of the house, named by its entry's title, with the
+        # maker and model it named (AT+CGMI, AT+CGMM) once it was reached
+        device = DeviceInfo(identifiers={(DOMAIN, entry.entry_id)}, name=entry.title)
+        status = entry.runtime_data.modem
+        known = status.data if status is not None else None
+        if known is not None and known.manufacturer:
+            device["manufacturer"] = known.manufacturer
+        if known is not None and known.model:
+            device["model"] = known.model
+        return device
     provider = route_provider(route)
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},

@@ -54,6 +54,7 @@ from .const import (
     CONF_TEXT_POLICY,
     CONF_UNCONFIRMED_POLICY,
     CONF_UNVERIFIED_PER_MINUTE,
+    CONF_USSD_CODE,
     CONF_WEBHOOK_ID,
     DAILY_PARTS_CAP_LIMIT,
     DEFAULT_LOW_CREDIT_THRESHOLD,
@@ -77,6 +78,7 @@ from .flow_common import PASSWORD_SELECTOR, TEXT_SELECTOR, USERNAME_SELECTOR, se
 from .gateway import Gateway, SmtpSecurity
 from .gateway.errors import AuthenticationError, GatewayError, InvalidSenderError
 from .gateway.models import Provider, StopMention, TextPolicy
+from .gateway.modem import InvalidUssdCodeError, validate_ussd_code
 from .gateway.providers import PROVIDERS
 from .gateway.sender import validate_sender
 from .webhook import calls_back, can_poll, entry_webhook_url, receive_mode
@@ -99,6 +101,7 @@ GENERAL_KEYS = (
     CONF_MAX_PARTS,
     CONF_STOP_MENTION,
     CONF_MESSAGE_CLASS,
+    CONF_USSD_CODE,
 )
 SMTP_KEYS = (
     CONF_SMTP_HOST,
@@ -144,10 +147,11 @@ ROUTE_SCHEMA = vol.Schema(
 )
 
 
-def _general_schema(route: type[Gateway]) -> vol.Schema:
+def _general_schema(route: type[Gateway], *, ussd: bool) -> vol.Schema:
     """The sending options the route has.
 
-    No sender (nor STOP mention) from a modem's SIM, no low-credit threshold without a balance.
+    No sender (nor STOP mention) from a modem's SIM, no low-credit threshold without a balance;
+    a modem's SIM may tell its balance by USSD (``ussd``).
     """
     max_parts = route.capabilities.max_parts
     fields: dict[vol.Marker, Any] = {}
@@ -175,6 +179,8 @@ def _general_schema(route: type[Gateway]) -> vol.Schema:
         fields[vol.Required(CONF_MESSAGE_CLASS, default=MESSAGE_CLASS_STANDARD)] = select_selector(
             [MESSAGE_CLASS_STANDARD, MESSAGE_CLASS_REPLIES], CONF_MESSAGE_CLASS
         )
+    if ussd:
+        fields[vol.Optional(CONF_USSD_CODE)] = TEXT_SELECTOR
     return vol.Schema(fields)
 
 
@@ -304,7 +310,8 @@ class TextoOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id=f"general_{self._provider}",
             data_schema=self.add_suggested_values_to_schema(
-                _general_schema(route), user_input or self.config_entry.options
+                _general_schema(route, ussd=self._provider is Provider.MODEM),
+                user_input or self.config_entry.options,
             ),
             errors=errors,
             description_placeholders=placeholders,
@@ -531,9 +538,15 @@ def _read_general(
 
     A refused sender is named by the part of the gateway's rule it breaks.
     """
-    values = {k: v for k, v in user_input.items() if k != CONF_DEFAULT_SENDER}
+    values = {k: v for k, v in user_input.items() if k not in {CONF_DEFAULT_SENDER, CONF_USSD_CODE}}
     errors: dict[str, str] = {}
     placeholders: dict[str, str] = {}
+    # empty: no balance sensor
+    if ussd_code := (user_input.get(CONF_USSD_CODE) or "").strip():
+        try:
+            values[CONF_USSD_CODE] = validate_ussd_code(ussd_code)
+        except InvalidUssdCodeError:
+            errors[CONF_USSD_CODE] = "invalid_ussd_code"
     sender = (user_input.get(CONF_DEFAULT_SENDER) or "").strip()
     if sender:
         try:

@@ -2,7 +2,8 @@
 
 Each sensor is a description: what it shows (``value_fn``), its attributes (``attrs_fn``,
 every key always present), and whether the account's gateway has it (``exists_fn``, from
-the gateway's capabilities). A modem account also has the modem's signal, network and SIM.
+the gateway's capabilities). A modem account also has the modem's signal, network and SIM,
+and the SIM's balance when the user gave the USSD code that tells it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .entry import TextoConfigEntry
 from .gateway.models import Balance, BalanceUnit, Capabilities
 from .gateway.modem import ModemStatus
 from .last_status import delivery_counts
+from .modem_balance import UssdBalance, UssdBalanceCoordinator
 from .modem_status import ModemStatusCoordinator
 from .signals import SIGNAL_SENDS_CHANGED
 
@@ -210,6 +212,31 @@ MODEM_SENSORS: tuple[TextoSensorDescription, ...] = (
 )
 
 
+def _ussd_balance(account: TextoAccount) -> UssdBalance | None:
+    assert account.ussd_balance is not None  # the sensor exists only then
+    return account.ussd_balance.data
+
+
+def _ussd_amount(account: TextoAccount) -> float | None:
+    read = _ussd_balance(account)
+    return None if read is None else read.amount
+
+
+def _ussd_reply(account: TextoAccount) -> Mapping[str, Any]:
+    read = _ussd_balance(account)
+    return {"ussd_reply": None if read is None else read.reply}
+
+
+USSD_BALANCE = TextoSensorDescription(
+    key="balance",
+    translation_key="ussd_balance",
+    state_class=SensorStateClass.MEASUREMENT,
+    # the amount the operator's text tells; the text itself, for what the amount is
+    value_fn=_ussd_amount,
+    attrs_fn=_ussd_reply,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: TextoConfigEntry,
@@ -231,6 +258,8 @@ async def async_setup_entry(
     entities.append(SentPartsSensor(entry, SENT_PARTS))
     if account.modem is not None:
         entities += [ModemSensor(entry, description) for description in MODEM_SENSORS]
+    if account.ussd_balance is not None:
+        entities.append(UssdBalanceSensor(entry, USSD_BALANCE))
     async_add_entities(entities)
 
 
@@ -272,6 +301,24 @@ class ModemSensor(CoordinatorEntity[ModemStatusCoordinator], TextoSensor):
         assert modem is not None
         CoordinatorEntity.__init__(self, modem)
         TextoSensor.__init__(self, entry, description)
+
+
+class UssdBalanceSensor(CoordinatorEntity[UssdBalanceCoordinator], TextoSensor):
+    """The SIM's balance by USSD: unavailable when the last read failed.
+
+    Updating the entity (``homeassistant.update_entity``) asks the operator now.
+    """
+
+    def __init__(self, entry: TextoConfigEntry, description: TextoSensorDescription) -> None:
+        balance = entry.runtime_data.ussd_balance
+        assert balance is not None
+        CoordinatorEntity.__init__(self, balance)
+        TextoSensor.__init__(self, entry, description)
+
+    @property
+    def available(self) -> bool:
+        """Whether the last read gave an answer."""
+        return super().available and self.coordinator.data is not None
 
 
 class SendsSensor(TextoSensor):

@@ -680,7 +680,11 @@ async def test_the_options_of_a_modem_have_no_sender_and_no_receiving_page(
         menu["flow_id"], {"next_step_id": "general"}
     )
     assert form["step_id"] == "general_modem"
-    assert [str(key) for key in form["data_schema"].schema] == ["text_policy", "max_parts"]
+    assert [str(key) for key in form["data_schema"].schema] == [
+        "text_policy",
+        "max_parts",
+        "ussd_code",
+    ]
     done = await hass.config_entries.options.async_configure(
         form["flow_id"], {"text_policy": "gsm7", "max_parts": 2}
     )

@@ -17,6 +17,12 @@ Faults for the next ``count`` sends (one per ``AT+CMGS``), see ``fail_next_send`
 
 ``send_delay`` is the seconds the network takes to accept each accepted PDU (the ``+CMGS``
 comes that late; the modem takes no other command meanwhile).
+USSD (``AT+CUSD=1,"<code>",15``): answered ``OK``, then ``ussd_delay`` s later the URC
+``+CUSD: <ussd_result>,"<ussd_reply>",<ussd_dcs>`` (``ussd_reply`` written as a modem gives
+it: text, or hex the test encoded); ``+CUSD: <ussd_result>`` alone when the result is not 0
+or 1 (2: the network ended it, 4: not supported); no URC at all when ``ussd_reply`` is None.
+The codes asked are in ``ussd_requests``.
+
 ``silent = True`` is a hung modem (nothing answered); ``cmgl_refused = True`` answers
 ``AT+CMGL`` with ``+CMS ERROR: 303`` as some Quectel firmware does; ``answer_late`` makes
 the next commands of a kind answer late (a busy modem: the commands after wait their turn).
@@ -135,6 +141,12 @@ class FakeModem:
         self.registered = registered
         self.silent = False
         self.cmgl_refused = False
+        #: the USSD answer (see the module's docstring)
+        self.ussd_reply: str | None = "Votre solde est de 5,20 EUR. Valable jusqu'au 31/12/2026"
+        self.ussd_dcs = 15
+        self.ussd_result = 0
+        self.ussd_delay = 0.05
+        self.ussd_requests: list[str] = []
         # what it saw
         self.commands: list[str] = []
         self.submits: list[AcceptedSubmit] = []
@@ -496,7 +508,33 @@ class FakeModem:
             return ["OK"]
         if name in {"+CMGL"}:
             return self._cmgl(argument or "0")
+        if name == "+CUSD" and argument:
+            return self._cusd(line.partition("=")[2])
         return ["ERROR"]
+
+    def _cusd(self, argument: str) -> list[str]:
+        """``AT+CUSD=1,"<code>"[,<dcs>]``: ``OK`` now, the network's answer as a URC later."""
+        mode, _, request = argument.partition(",")
+        if mode.strip() not in {"0", "1", "2"}:
+            return self._cme(50, "incorrect parameters")
+        if not request:
+            return ["OK"]  # presentation on/off, or the session cancelled
+        if not self._on_network():
+            return self._cme(30, "no network service")
+        self.ussd_requests.append(request.split(",")[0].strip().strip('"'))
+        if self.ussd_reply is not None:
+            if self.ussd_result in {0, 1}:
+                urc = f'+CUSD: {self.ussd_result},"{self.ussd_reply}",{self.ussd_dcs}'
+            else:
+                urc = f"+CUSD: {self.ussd_result}"
+
+            def answer() -> None:
+                self._timers.discard(timer)
+                self._announce(f"\r\n{urc}\r\n")
+
+            timer = asyncio.get_running_loop().call_later(self.ussd_delay, answer)
+            self._timers.add(timer)
+        return ["OK"]
 
     def _on_network(self) -> bool:
         return self.registered and self.radio_on and self.sim_state == "READY"

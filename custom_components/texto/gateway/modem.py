@@ -66,16 +66,27 @@ from .modem_errors import (
     CannotOpenError,
     InitCommandError,
     InvalidPinError,
+    InvalidUssdCodeError,
     ModemError,
     NoAnswerError,
     PinRequiredError,
     SimError,
+    UssdError,
 )
 from .modem_inbox import report_id
 from .modem_init import CNMI_CANDIDATES, ModemInitialiser, ModemStatus, Runner
 from .modem_receive import InboundHandler, ModemReceiver
+from .modem_ussd import (
+    USSD_DONE,
+    USSD_FURTHER_ACTION,
+    CusdAnswer,
+    decode_ussd,
+    parse_cusd,
+    validate_ussd_code,
+)
 from .pdu import submit_pdus
 from .phases import start_request
+from .redact import mask_text
 from .sender import SenderRule
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,6 +95,8 @@ _LOGGER = logging.getLogger(__name__)
 TRANSIENT_CMS: Final = frozenset({38, 41, 42, 47, 331, 332, 500})
 #: +CMS ERROR codes that refuse the number itself (TS 24.011 E.2)
 _RECIPIENT_CMS: Final = frozenset({1, 8, 10, 21, 27, 28, 29, 30})
+#: longest USSD answer gathered over several lines (a network sends at most 182 characters)
+_MAX_USSD_LINE: Final = 2048
 
 
 class ModemGateway(Gateway):
@@ -118,6 +131,7 @@ class ModemGateway(Gateway):
         keepalive_interval: float = 60.0,
         reopen_delays: tuple[float, float] = (1.0, 60.0),
         sweep_interval: float = 600.0,
+        ussd_timeout: float = 20.0,
     ) -> None:
         self._device = device
         self._baudrate = baudrate
@@ -127,6 +141,11 @@ class ModemGateway(Gateway):
         self._keepalive_interval = keepalive_interval
         self._reopen_delays = reopen_delays
         self._sweep_interval = sweep_interval
+        self._ussd_timeout = ussd_timeout
+        self._ussd_lock = asyncio.Lock()
+        #: the USSD answer awaited, and its line so far when its text spans lines
+        self._ussd_answer: asyncio.Future[CusdAnswer] | None = None
+        self._ussd_partial: str | None = None
         self._channel: AtChannel | None = None
         self._connected = False
         self._closing = False
@@ -196,6 +215,8 @@ class ModemGateway(Gateway):
         self._connected = False
         self._ready.clear()
         self._receiver.close()
+        if self._ussd_answer is not None and not self._ussd_answer.done():
+            self._ussd_answer.set_exception(TemporarilyUnavailableError("the modem was closed"))
         tasks = [*self._tasks, *([self._reopen_task] if self._reopen_task else [])]
         for task in tasks:
             task.cancel()
@@ -227,7 +248,7 @@ class ModemGateway(Gateway):
                 self._device,
                 baudrate=self._baudrate,
                 within=self._command_timeout,
-                on_urc=self._receiver.on_urc,
+                on_urc=self._on_urc,
                 on_closed=closed,
             )
         except (OSError, serialx.SerialException, ValueError, TimeoutError) as err:
@@ -407,6 +428,83 @@ class ModemGateway(Gateway):
             raise TemporarilyUnavailableError("the modem did not restart") from err
         self._became_ready()
 
+    # --- USSD --------------------------------------------------------------------------
+
+    async def read_ussd(self, code: str) -> str:
+        """Send the USSD ``code`` (e.g. ``#123#``) and return the network's text, decoded.
+
+        ``AT+CUSD=1,"<code>",15``; the ``+CUSD`` answer may come after ``OK``, within
+        ``ussd_timeout`` seconds; a session left open (``+CUSD: 1``) is closed with
+        ``AT+CUSD=2``. Raises ``InvalidUssdCodeError`` (never sent), ``UssdError`` (refused,
+        ended by the network, not supported, no answer) or ``TemporarilyUnavailableError``.
+        """
+        code = validate_ussd_code(code)
+        async with self._ussd_lock:
+            answer = await self._ussd_exchange(code)
+        if answer.result == USSD_FURTHER_ACTION:
+            await self._end_ussd()
+        if answer.result not in {USSD_DONE, USSD_FURTHER_ACTION} or answer.text is None:
+            raise UssdError(
+                f"the network gave no USSD text (+CUSD: {answer.result})", result=answer.result
+            )
+        text = decode_ussd(answer.text, answer.dcs)
+        _LOGGER.debug("USSD answer (dcs %s): %s", answer.dcs, mask_text(text))
+        return text
+
+    async def _ussd_exchange(self, code: str) -> CusdAnswer:
+        answer: asyncio.Future[CusdAnswer] = asyncio.get_running_loop().create_future()
+        self._ussd_answer, self._ussd_partial = answer, None
+        try:
+            try:
+                await self._run_ready(f'AT+CUSD=1,"{code}",15', within=self._ussd_timeout)
+            except FinalResultError as err:
+                raise UssdError(f"the modem refused the USSD request ({err.final})") from None
+            except AtError as err:
+                raise UssdError("no answer to the USSD request") from err
+            try:
+                async with asyncio.timeout(self._ussd_timeout):
+                    return await answer
+            except TimeoutError:
+                if self._ussd_partial is not None:  # a text whose end never came
+                    partial = parse_cusd(self._ussd_partial, whole=True)
+                    if partial is not None:
+                        return partial
+                await self._end_ussd()
+                raise UssdError(f"no USSD answer within {self._ussd_timeout:g} s") from None
+        finally:
+            self._ussd_answer = self._ussd_partial = None
+
+    async def _end_ussd(self) -> None:
+        """Close a USSD session the network left open (or gave up on)."""
+        with contextlib.suppress(AtError, GatewayError):
+            await self._run_ready("AT+CUSD=2")
+
+    def _on_urc(self, line: str, pdu: str | None) -> None:
+        """A ``+CUSD`` answer (and the lines its text spans) here, the rest to the receiver."""
+        if self._ussd_partial is not None:
+            line = f"{self._ussd_partial}\n{line}"
+            self._ussd_partial = None
+            if len(line) > _MAX_USSD_LINE:
+                _LOGGER.debug("A USSD answer too long to be one: dropped")
+                return
+        elif not line.startswith("+CUSD:"):
+            self._receiver.on_urc(line, pdu)
+            return
+        try:
+            answer = parse_cusd(line)
+        except ValueError:
+            _LOGGER.debug("A USSD line that says nothing: %s", mask_text(line)[:80])
+            return
+        waiting = self._ussd_answer
+        if answer is None:
+            if waiting is not None:
+                self._ussd_partial = line  # its text goes on on the next line
+            return
+        if waiting is None or waiting.done():
+            _LOGGER.debug("A USSD answer nobody asked for (+CUSD: %s)", answer.result)
+            return
+        waiting.set_result(answer)
+
     def _ready_channel(self) -> AtChannel:
         channel = self._channel
         if not self._connected or channel is None or channel.closed:
@@ -531,10 +629,13 @@ __all__ = [
     "InboundHandler",
     "InitCommandError",
     "InvalidPinError",
+    "InvalidUssdCodeError",
     "ModemError",
     "ModemGateway",
     "ModemStatus",
     "NoAnswerError",
     "PinRequiredError",
     "SimError",
+    "UssdError",
+    "validate_ussd_code",
 ]

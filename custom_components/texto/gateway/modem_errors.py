@@ -41,12 +41,27 @@ class InitCommandError(ModemError):
         self.command = command
 
 
+class UssdError(ModemError):
+    """A USSD request got no usable answer: refused, ended by the network, or none in time."""
+
+    def __init__(self, message: str, *, result: int | None = None) -> None:
+        super().__init__(message, code=None if result is None else str(result))
+        #: the ``+CUSD: <m>`` the network answered (2 ended, 4 not supported, ...), None: none
+        self.result = result
+
+
+class InvalidUssdCodeError(ModemError):
+    """A USSD code other than ``*``, ``#`` and digits (at most 20): never sent."""
+
+
 __all__ = [
     "CannotOpenError",
     "InitCommandError",
     "InvalidPinError",
+    "InvalidUssdCodeError",
     "ModemError",
     "NoAnswerError",
     "PinRequiredError",
     "SimError",
+    "UssdError",
 ]

@@ -77,6 +77,9 @@ class ModemStatus:
     sim_state: str
     #: delivery reports could be switched on (+CNMI): without, sends end "sent"
     delivery_reports: bool = True
+    #: the maker and the model the modem names (AT+CGMI, AT+CGMM); None when it does not
+    manufacturer: str | None = None
+    model: str | None = None
 
 
 class ModemInitialiser:
@@ -91,6 +94,8 @@ class ModemInitialiser:
         self._pin_refused = False
         #: whether the modem took a +CNMI setting with delivery reports
         self.delivery_reports = True
+        #: what the modem named itself (read once: it does not change)
+        self._identity: tuple[str | None, str | None] | None = None
 
     async def initialise(self, run: Runner) -> ModemStatus:
         """Texto's initialisation, then the user's commands; the status read on the way."""
@@ -100,6 +105,8 @@ class ModemInitialiser:
         sim_state = await self._unlock(run)
         await self._starting(run, "AT+CMGF=0")
         self.delivery_reports = await self._probe_cnmi(run)
+        if self._identity is None:
+            self._identity = (await _identity(run, "AT+CGMI"), await _identity(run, "AT+CGMM"))
         status = await self.read_status(run, sim_state)
         for command in self._init_commands:
             try:
@@ -226,7 +233,27 @@ class ModemInitialiser:
             operator=operator,
             sim_state=sim_state,
             delivery_reports=self.delivery_reports,
+            manufacturer=self._identity[0] if self._identity else None,
+            model=self._identity[1] if self._identity else None,
         )
+
+
+#: longest maker or model name kept (a modem that answers junk says nothing)
+_MAX_IDENTITY = 64
+
+
+async def _identity(run: Runner, command: str) -> str | None:
+    """The maker (``AT+CGMI``) or model (``AT+CGMM``); None when the modem does not say."""
+    prefix = command.removeprefix("AT") + ":"
+    try:
+        lines = await run(command, prefixes=(prefix,))
+    except (FinalResultError, AtTimeoutError):
+        return None  # optional: the modem works all the same
+    for line in lines:
+        value = line.removeprefix(prefix).strip().strip('"').strip()
+        if value and len(value) <= _MAX_IDENTITY and value.isprintable():
+            return value
+    return None
 
 
 def parse_registration(lines: Sequence[str], prefix: str) -> str | None:

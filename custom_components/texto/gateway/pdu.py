@@ -389,6 +389,16 @@ def _unpack(data: bytes, count: int) -> list[int]:
     return [(value >> (7 * index)) & 0x7F for index in range(count)]
 
 
+def gsm7_packed_text(data: bytes, count: int) -> str:
+    """The text of ``count`` GSM 7-bit septets packed in ``data`` (extension table included)."""
+    return _gsm7_text(_unpack(data, count))
+
+
+def gsm7_text(septets: list[int]) -> str:
+    """The text of GSM 7-bit codes given one a byte (values 0 to 127)."""
+    return _gsm7_text(septets)
+
+
 def _gsm7_text(septets: list[int]) -> str:
     chars: list[str] = []
     escaped = False
