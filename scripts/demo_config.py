@@ -61,6 +61,7 @@ from custom_components.texto.gateway.models import Provider  # noqa: E402
 from custom_components.texto.gateway.providers import PROVIDERS  # noqa: E402
 from custom_components.texto.modem_flow import modem_title, modem_unique_id  # noqa: E402
 from custom_components.texto.recipient_flow import recipient_title  # noqa: E402
+from tests.simulator.modem import MODEL as FAKE_MODEM_MODEL  # noqa: E402
 
 #: each account's recipient: names that tell them apart in entity ids and events
 RECIPIENTS = {
@@ -98,7 +99,7 @@ def _modem_entry(device: str) -> ConfigEntry:
         Provider.MODEM,
         data,
         {},
-        title=modem_title(device),
+        title=modem_title(device, FAKE_MODEM_MODEL),
         unique_id=modem_unique_id(device),
     )
 

@@ -275,7 +275,7 @@ class TextoConfigFlow(ConfigFlow, domain=DOMAIN):
                 if not errors and check.status is not None:
                     registered = check.status.registered
                     return self.async_create_entry(
-                        title=modem_title(device),
+                        title=modem_title(device, check.status.model),
                         data=read.data,
                         description=PROVIDER_MODEM if registered else "modem_no_network",
                     )

@@ -250,8 +250,13 @@ def shown_input(user_input: Mapping[str, Any] | None) -> dict[str, Any]:
     return {key: value for key, value in (user_input or {}).items() if key != CONF_PIN}
 
 
-def modem_title(device: str) -> str:
-    """'Modem' and the last part of its path (for a URL, its host and port); never the PIN."""
+def modem_title(device: str, model: str | None = None) -> str:
+    """'Modem' and its model when it names itself; else the end of its path or URL.
+
+    Never the PIN.
+    """
+    if model and model.strip():
+        return f"Modem {model.strip()}"
     return f"Modem {device.rstrip('/').rsplit('/', 1)[-1]}"
 
 

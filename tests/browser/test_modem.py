@@ -21,8 +21,8 @@ from .ui import first_sentence, flow_dialog, ha_text, open_page, raw_keys, texto
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 #: a port nothing answers on
 NO_MODEM = "/dev/serial/by-id/usb-Nothing_Here-if02-port0"
-#: the title the flow gives the account on the fake modem's pty
-PTY_TITLE = "Modem usb-Texto_Fake_LTE_Modem-if02-port0"
+#: the accounts the demo starts with (its own modem account on the socket:// URL among them)
+_DEMO_ENTRIES: set[str] = set()
 
 _DEVICES = """async (entryId) => {
   const hass = document.querySelector('home-assistant').hass;
@@ -146,14 +146,17 @@ def test_the_demo_modem_again_is_already_configured(page: Page, demo: Demo, lang
 
 
 def added_accounts(demo: Demo) -> list[dict[str, Any]]:
-    """The accounts on the fake modem's pty: the demo's own is on its socket:// URL."""
+    """The accounts a test added: any the demo did not start with."""
     entries = demo.request("GET", "/api/config/config_entries/entry?domain=texto")
-    return [entry for entry in entries if entry["title"] == PTY_TITLE]
+    return [entry for entry in entries if entry["entry_id"] not in _DEMO_ENTRIES]
 
 
 @pytest.fixture(autouse=True)
 def remove_added_account(demo: Demo) -> Iterator[None]:
     """The account a test added goes afterwards: the next language adds it again."""
+    if not _DEMO_ENTRIES:
+        entries = demo.request("GET", "/api/config/config_entries/entry?domain=texto")
+        _DEMO_ENTRIES.update(entry["entry_id"] for entry in entries)
     yield
     for entry in added_accounts(demo):
         demo.request("DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")

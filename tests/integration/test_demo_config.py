@@ -120,7 +120,7 @@ async def test_demo_config_is_written_once(
     _write(tmp_path, settings, "--without", "sms123")
     entries = _stored_entries(tmp_path)
     titles = sorted(entry["title"] for entry in entries)
-    assert titles == ["AllMySMS", "Modem 127.0.0.1:8905", "smsmode"]
+    assert titles == ["AllMySMS", "Modem Fake LTE", "smsmode"]
     # every account set up as the flow leaves it: a webhook for a gateway, a recipient with a
     # name of its own
     for entry in entries:

@@ -171,7 +171,7 @@ async def test_a_modem_on_a_pty_is_set_up(
         _form(modem.path, baudrate=9600, init_commands=['AT+CPMS="ME","ME","ME"', " "]),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Modem usb-Texto_Fake_LTE_Modem-if02-port0"
+    assert result["title"] == "Modem Fake LTE"  # the model it names (AT+CGMM)
     assert result["description"] == "modem"
     assert result["data"] == {
         CONF_PROVIDER: "modem",
@@ -194,7 +194,7 @@ async def test_a_modem_behind_a_serial_server_is_set_up(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], _form(url))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_DEVICE] == url
-    assert result["title"] == f"Modem {url.removeprefix('socket://')}"
+    assert result["title"] == "Modem Fake LTE"
     assert result["result"].unique_id == f"modem:{url}"
 
 

@@ -51,6 +51,9 @@ except ImportError:  # Home Assistant's environment: the library inside the inte
 
 __all__ = ["AcceptedSubmit", "FakeModem", "deliver_pdus", "status_report_pdu"]
 
+#: what the fake answers to AT+CGMM (the flow names an account after it)
+MODEL = "Fake LTE"
+
 CTRL_Z = 0x1A
 SEND_FAULTS = frozenset({"cms_error", "no_prompt", "slow_prompt", "silent_after_pdu", "urc_inside"})
 PUK = "12345678"
@@ -59,7 +62,7 @@ CAPACITY = 50
 _FIXED = {
     "I": "Texto Fake LTE",
     "+CGMI": "Texto",
-    "+CGMM": "Fake LTE",
+    "+CGMM": MODEL,
     "+CMGF?": "+CMGF: 0",
     "+CSMS?": "+CSMS: 0,1,1,1",
     "+CESQ": "+CESQ: 99,99,255,255,20,50",
