@@ -92,19 +92,7 @@ def async_set_sim_issue(hass: HomeAssistant, entry: ConfigEntry[Any], problem: s
     One issue per entry: its translation key names the problem (``sim_pin_required``,
     ``sim_pin_refused``, ``sim_puk_required``, ``sim_not_inserted``).
     """
-    issue_id = _issue_id(entry, MODEM_SIM_ISSUE)
-    if problem is None:
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue_id,
-        is_fixable=False,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key=problem,
-        translation_placeholders={"account": entry.title},
-    )
+    _async_set_modem_issue(hass, entry, MODEM_SIM_ISSUE, problem, {})
 
 
 @callback
@@ -112,8 +100,21 @@ def async_set_no_network_issue(
     hass: HomeAssistant, entry: ConfigEntry[Any], minutes: int | None
 ) -> None:
     """Say the modem found no network for ``minutes`` despite a radio restart (None: withdraw)."""
-    issue_id = _issue_id(entry, MODEM_NO_NETWORK_ISSUE)
-    if minutes is None:
+    problem = None if minutes is None else MODEM_NO_NETWORK_ISSUE
+    _async_set_modem_issue(hass, entry, MODEM_NO_NETWORK_ISSUE, problem, {"minutes": str(minutes)})
+
+
+@callback
+def _async_set_modem_issue(
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    kind: str,
+    translation_key: str | None,
+    placeholders: dict[str, str],
+) -> None:
+    """Raise the modem's issue of ``kind`` with this text, or withdraw it (None)."""
+    issue_id = _issue_id(entry, kind)
+    if translation_key is None:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
     ir.async_create_issue(
@@ -122,8 +123,8 @@ def async_set_no_network_issue(
         issue_id,
         is_fixable=False,
         severity=ir.IssueSeverity.ERROR,
-        translation_key=MODEM_NO_NETWORK_ISSUE,
-        translation_placeholders={"account": entry.title, "minutes": str(minutes)},
+        translation_key=translation_key,
+        translation_placeholders={"account": entry.title, **placeholders},
     )
 
 
