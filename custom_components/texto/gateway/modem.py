@@ -465,14 +465,20 @@ class ModemGateway(Gateway):
                 async with asyncio.timeout(self._ussd_timeout):
                     return await answer
             except TimeoutError:
-                if self._ussd_partial is not None:  # a text whose end never came
-                    partial = parse_cusd(self._ussd_partial, whole=True)
+                # the URC handler may have set it meanwhile: read it anew, not as narrowed
+                unfinished = self._unfinished_ussd()
+                if unfinished is not None:  # a text whose end never came
+                    partial = parse_cusd(unfinished, whole=True)
                     if partial is not None:
                         return partial
                 await self._end_ussd()
                 raise UssdError(f"no USSD answer within {self._ussd_timeout:g} s") from None
         finally:
             self._ussd_answer = self._ussd_partial = None
+
+    def _unfinished_ussd(self) -> str | None:
+        """The start of a USSD answer whose closing quote has not come (the URC handler's)."""
+        return self._ussd_partial
 
     async def _end_ussd(self) -> None:
         """Close a USSD session the network left open (or gave up on)."""
