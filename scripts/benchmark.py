@@ -639,11 +639,22 @@ class LoopLag:
                 await self._task
 
 
-async def alert_burst(
-    hass: HomeAssistant, sim: AllMySmsSimulator, entry: ConfigEntry, alerts: int = 100
-) -> Burst:
-    """Submit ``alerts`` sends back to back (``wait: false``), then wait until all are taken."""
-    sent_before = len(sim.requests_to(ALLMYSMS_SEND_PATH))
+@dataclass
+class DrainedBurst:
+    """Sends submitted back to back (``wait: false``) and drained: what both bursts measure."""
+
+    #: seconds each submit took (the action call, until ``queued``)
+    submits: list[float]
+    #: from the first submit until the outbox had every send final
+    seconds: float
+    #: loop lags measured meanwhile, sorted (ms)
+    lags: list[float]
+    #: the outbox journal's synced writes meanwhile
+    syncs: int
+
+
+async def submit_and_drain(hass: HomeAssistant, entry: ConfigEntry, alerts: int) -> DrainedBurst:
+    """Submit ``alerts`` sends to ``entry`` back to back, then wait until its outbox drained."""
     files = entry.runtime_data.stores.outbox.files
     syncs = 0
     append = files.append
@@ -658,24 +669,36 @@ async def alert_burst(
     submits: list[float] = []
     lag.start()
     started = time.perf_counter()
-    for number in range(alerts):
-        data = {
-            "config_entry_id": entry.entry_id,
-            "recipients": [RECIPIENT],
-            "message": f"{MESSAGE} {number}",
-            "wait": False,
-        }
-        submits.append(
-            await timed(
-                lambda data=data: hass.services.async_call(  # type: ignore[misc]
-                    DOMAIN, "send_sms", data, blocking=True, return_response=True
+    try:
+        for number in range(alerts):
+            data = {
+                "config_entry_id": entry.entry_id,
+                "recipients": [RECIPIENT],
+                "message": f"{MESSAGE} {number}",
+                "wait": False,
+            }
+            submits.append(
+                await timed(
+                    lambda data=data: hass.services.async_call(  # type: ignore[misc]
+                        DOMAIN, "send_sms", data, blocking=True, return_response=True
+                    )
                 )
             )
-        )
-    await entry.runtime_data.outbox.async_drain()
-    texto_ms = (time.perf_counter() - started) * 1000
-    await lag.stop()
-    del files.append
+        await entry.runtime_data.outbox.async_drain()
+        seconds = time.perf_counter() - started
+    finally:
+        await lag.stop()
+        del files.append
+    return DrainedBurst(submits, seconds, sorted(lag.lags) or [0.0], syncs)
+
+
+async def alert_burst(
+    hass: HomeAssistant, sim: AllMySmsSimulator, entry: ConfigEntry, alerts: int = 100
+) -> Burst:
+    """Submit ``alerts`` sends back to back (``wait: false``), then wait until all are taken."""
+    sent_before = len(sim.requests_to(ALLMYSMS_SEND_PATH))
+    burst = await submit_and_drain(hass, entry, alerts)
+    submits, texto_ms, syncs, lags = burst.submits, burst.seconds * 1000, burst.syncs, burst.lags
     taken = sim.requests_to(ALLMYSMS_SEND_PATH)[sent_before:]
     if len(taken) != alerts:
         raise RuntimeError(f"the gateway took {len(taken)} of {alerts} alerts")
@@ -691,7 +714,6 @@ async def alert_burst(
         started = time.perf_counter()
         await asyncio.gather(*(raw_post(request.body) for request in taken))
         raw_ms = (time.perf_counter() - started) * 1000
-    lags = sorted(lag.lags) or [0.0]
     return Burst(
         alerts=alerts,
         first_submits_ms=statistics.median(submits[:5]) * 1000,
@@ -1292,39 +1314,9 @@ async def modem_burst(hass: HomeAssistant, alerts: int, send_delay: float) -> Mo
         texto_entry("Modem", _modem_data(path), minor_version=TextoConfigFlow.MINOR_VERSION),
     )
     try:
-        files = entry.runtime_data.stores.outbox.files
-        syncs = 0
-        append = files.append
-
-        def counting_append(data: bytes, *, sync: bool) -> None:
-            nonlocal syncs
-            syncs += sync
-            append(data, sync=sync)
-
-        files.append = counting_append
-        lag = LoopLag()
-        submits: list[float] = []
-        lag.start()
-        started = time.perf_counter()
-        for number in range(alerts):
-            data = {
-                "config_entry_id": entry.entry_id,
-                "recipients": [RECIPIENT],
-                "message": f"{MESSAGE} {number}",
-                "wait": False,
-            }
-            submits.append(
-                await timed(
-                    lambda data=data: hass.services.async_call(  # type: ignore[misc]
-                        DOMAIN, "send_sms", data, blocking=True, return_response=True
-                    )
-                )
-            )
+        burst = await submit_and_drain(hass, entry, alerts)
+        submits, all_sent, syncs, lags = burst.submits, burst.seconds, burst.syncs, burst.lags
         outbox = entry.runtime_data.outbox
-        await outbox.async_drain()
-        all_sent = time.perf_counter() - started
-        await lag.stop()
-        del files.append
         states = Counter(str(item.state) for item in outbox.items)
         if len(fake.sent_texts()) != alerts or states[SendState.SENT] != alerts:
             raise RuntimeError(
@@ -1333,7 +1325,6 @@ async def modem_burst(hass: HomeAssistant, alerts: int, send_delay: float) -> Mo
     finally:
         await hass.config_entries.async_unload(entry.entry_id)
         await fake.stop()
-    lags = sorted(lag.lags) or [0.0]
     return ModemBurst(
         alerts=alerts,
         send_delay_s=send_delay,
