@@ -18,6 +18,7 @@ from .at import AtError, FinalResultError
 from .errors import GatewayError
 from .models import DeliveryReport, InboundMessage, Provider
 from .modem_inbox import (
+    Joined,
     PartsBuffer,
     StoredPart,
     list_answer_pdus,
@@ -201,20 +202,7 @@ class ModemReceiver:
             for index in joined.indexes:
                 await self._delete(index)
             return
-        reply = InboundMessage(
-            provider=Provider.MODEM,
-            message_id=joined.key,
-            sender=from_gateway(joined.sender) or joined.sender,
-            text=joined.text,
-            received_at=joined.received_at,
-            complete=joined.complete,
-        )
-        if await self._handle(reply):
-            self._fired[joined.key] = None
-            while len(self._fired) > _FIRED_MEMORY:
-                self._fired.popitem(last=False)
-            for index in joined.indexes:
-                await self._delete(index)
+        await self._fire(joined, complete=joined.complete)
 
     def _arm_parts_timer(self) -> None:
         expiry = self._parts.next_expiry(self._part_timeout)
@@ -233,19 +221,27 @@ class ModemReceiver:
         for joined in self._parts.take_expired(
             asyncio.get_running_loop().time(), self._part_timeout
         ):
-            reply = InboundMessage(
-                provider=Provider.MODEM,
-                message_id=joined.key,
-                sender=from_gateway(joined.sender) or joined.sender,
-                text=joined.text,
-                received_at=joined.received_at,
-                complete=False,
-            )
-            if joined.key not in self._fired and await self._handle(reply):
-                self._fired[joined.key] = None
-                for index in joined.indexes:
-                    await self._delete(index)
+            if joined.key not in self._fired:
+                await self._fire(joined, complete=False)
         self._arm_parts_timer()
+
+    async def _fire(self, joined: Joined, *, complete: bool) -> None:
+        """Hand a joined reply over; once its key is kept, its copies leave the SIM."""
+        reply = InboundMessage(
+            provider=Provider.MODEM,
+            message_id=joined.key,
+            sender=from_gateway(joined.sender) or joined.sender,
+            text=joined.text,
+            received_at=joined.received_at,
+            complete=complete,
+        )
+        if not await self._handle(reply):
+            return
+        self._fired[joined.key] = None
+        while len(self._fired) > _FIRED_MEMORY:
+            self._fired.popitem(last=False)
+        for index in joined.indexes:
+            await self._delete(index)
 
     async def _handle(self, item: InboundMessage | DeliveryReport) -> bool:
         handler = self.handler
