@@ -6,8 +6,9 @@ import logging
 from typing import Any
 
 from homeassistant.components.webhook import async_generate_id as generate_webhook_id
-from homeassistant.const import CONF_NAME, CONF_USERNAME, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_NAME, CONF_USERNAME, EVENT_HOMEASSISTANT_STARTED, Platform
+from homeassistant.core import CoreState, Event, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
@@ -15,6 +16,9 @@ from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .account import TextoAccount
+from .alert_sender import OutboxSender
+from .alert_store import AlertStore, alerts_journal_path
+from .alerts import DATA_ALERTS, AlertManager
 from .clients import create_client, create_mail2sms, create_modem, is_modem
 from .config_flow import default_title
 from .const import (
@@ -35,6 +39,7 @@ from .gateway.models import Provider
 from .gateway.phases import phase_tracing
 from .gateway.providers import PROVIDERS
 from .issues import async_check_credit, async_clear_issues
+from .journal import JournalFiles
 from .modem_balance import UssdBalanceCoordinator
 from .modem_status import ModemStatusCoordinator
 from .polling import async_start_polling
@@ -51,8 +56,25 @@ PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.EVENT, Platform.NOTIFY, P
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register Texto's actions: they exist even before an account is set up."""
+    """Register Texto's actions (they exist even before an account is set up); load the alerts.
+
+    The alerts are the installation's, not an account's: a ladder may cross accounts. Their
+    timers start once their accounts are loaded (``async_setup_entry``) or Home Assistant
+    has started, and stop with the last account or Home Assistant.
+    """
     async_setup_services(hass)
+    alerts = AlertManager(
+        hass, AlertStore(hass, JournalFiles(alerts_journal_path(hass))), OutboxSender(hass)
+    )
+    await alerts.async_load()
+    hass.data[DATA_ALERTS] = alerts
+
+    async def async_started(_event: Event) -> None:
+        await alerts.async_resume()
+
+    if hass.state is not CoreState.running:
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, async_started)
+    hass.async_add_shutdown_job(HassJob(alerts.async_stop))
     return True
 
 
@@ -72,6 +94,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> boo
     # (the status coordinator stops by itself)
     account.outbox.async_start()
     entry.async_on_unload(account.async_stop)
+    # the alerts texting this account's recipients go on
+    alerts = hass.data[DATA_ALERTS]
+    alerts.async_listen()
+    if hass.state is CoreState.running:
+        # once the entry is LOADED, not before: resuming looks a step left *starting* up in
+        # this account's outbox and sends through it, which only a loaded account offers
+        resumed = False
+
+        @callback
+        def async_resume_when_loaded() -> None:
+            nonlocal resumed
+            if entry.state is ConfigEntryState.LOADED and not resumed:
+                resumed = True
+                entry.async_create_task(
+                    hass, alerts.async_resume(entry.entry_id), f"{DOMAIN} alerts resume"
+                )
+
+        entry.async_on_unload(entry.async_on_state_change(async_resume_when_loaded))
     entry.async_on_unload(async_start_polling(hass, entry))
     # Data and options change routes and entities: reload to apply them. Recipients do not:
     # the notify platform follows them (a reload would make the sensors unavailable and the
@@ -227,8 +267,12 @@ def _migrate_to_1_3(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> bool:
-    """Disconnect an account."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Disconnect an account; the alerts stop with the last one (and start with the next)."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    others = [e for e in hass.config_entries.async_loaded_entries(DOMAIN) if e is not entry]
+    if unloaded and not others and DATA_ALERTS in hass.data:
+        await hass.data[DATA_ALERTS].async_stop()
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> None:

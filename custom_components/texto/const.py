@@ -53,6 +53,9 @@ SERVICE_SEND_MESSAGE: Final = "send_message"
 SERVICE_SEND_SMS: Final = "send_sms"
 SERVICE_ESTIMATE: Final = "estimate"
 SERVICE_CANCEL_SCHEDULED: Final = "cancel_scheduled"
+SERVICE_RAISE_ALERT: Final = "raise_alert"
+SERVICE_ACKNOWLEDGE_ALERT: Final = "acknowledge_alert"
+SERVICE_CANCEL_ALERT: Final = "cancel_alert"
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_RECIPIENTS: Final = "recipients"
@@ -99,6 +102,11 @@ DEFAULT_MAX_AGE: Final = timedelta(hours=1)
 
 ATTR_WAIT: Final = "wait"
 EVENT_SEND_FAILED: Final = "texto_send_failed"
+
+# --- alerts that escalate until someone answers ------------------------------------------
+EVENT_ALERT: Final = "texto_alert"
+#: the ``type`` of a ``texto_alert`` event, in the order an alert lives them
+ALERT_EVENT_TYPES: Final = ("raised", "escalated", "acknowledged", "cancelled", "unanswered")
 
 # --- polling -------------------------------------------------------------------------------
 BALANCE_INTERVAL: Final = timedelta(minutes=30)

@@ -3,9 +3,11 @@
 A recipient's device offers ``reply_received`` (its verified replies, unless told otherwise;
 narrowed by ``text_equals`` and ``text_contains`` as Texto's own reply trigger),
 ``delivered`` and ``delivery_failed`` (a report of ``failed`` or ``expired`` for a message to
-it); an account's device offers ``sms_received``, ``delivery_report`` and ``send_failed``.
-Each is Home Assistant's event trigger on a Texto bus event, narrowed by the event's
-``device_id`` (a recipient) or ``entry_id`` (an account).
+it) and ``alert_acknowledged`` (this recipient acknowledged an alert); an account's device
+offers ``sms_received``, ``delivery_report`` and ``send_failed``. Each is Home Assistant's
+event trigger on a Texto bus event, narrowed by the event's ``device_id`` (a recipient) or
+``entry_id`` (an account); a ``texto_alert`` event names its recipient by notify entity,
+whose device is looked up when the event comes (a renamed entity still matches).
 """
 
 from __future__ import annotations
@@ -29,10 +31,17 @@ from homeassistant.const import (
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN, EVENT_DELIVERY_REPORT, EVENT_SEND_FAILED, EVENT_SMS_RECEIVED
+from .const import (
+    DOMAIN,
+    EVENT_ALERT,
+    EVENT_DELIVERY_REPORT,
+    EVENT_SEND_FAILED,
+    EVENT_SMS_RECEIVED,
+)
 from .trigger import CONF_TEXT_CONTAINS, CONF_TEXT_EQUALS, CONF_VERIFIED_ONLY, text_checks
 
 #: what a reply trigger of a recipient's device can be told (its "extra fields")
@@ -47,6 +56,7 @@ RECIPIENT_TRIGGERS: Final[dict[str, tuple[str, list[dict[str, Any]]]]] = {
     "reply_received": (EVENT_SMS_RECEIVED, [{}]),
     "delivered": (EVENT_DELIVERY_REPORT, [{"status": "delivered"}]),
     "delivery_failed": (EVENT_DELIVERY_REPORT, [{"status": "failed"}, {"status": "expired"}]),
+    "alert_acknowledged": (EVENT_ALERT, [{"type": "acknowledged"}]),
 }
 ACCOUNT_TRIGGERS: Final[dict[str, str]] = {
     "sms_received": EVENT_SMS_RECEIVED,
@@ -109,7 +119,11 @@ async def async_attach_trigger(
     identifier = _texto_identifier(hass, config[CONF_DEVICE_ID])
     if kind == "reply_received":
         action = _with_text_checks(action, config)
-    if kind in RECIPIENT_TRIGGERS:
+    if kind == "alert_acknowledged":
+        event_type, variants = RECIPIENT_TRIGGERS[kind]
+        action = _by_recipient_of(hass, action, config[CONF_DEVICE_ID])
+        narrowed: dict[str, Any] = {}
+    elif kind in RECIPIENT_TRIGGERS:
         event_type, variants = RECIPIENT_TRIGGERS[kind]
         narrowed = {CONF_DEVICE_ID: config[CONF_DEVICE_ID]}
         if kind == "reply_received" and config[CONF_VERIFIED_ONLY]:
@@ -151,6 +165,25 @@ def _with_text_checks(action: TriggerActionType, config: ConfigType) -> TriggerA
         data = run_variables["trigger"]["event"].data
         if all(check(data) for check in checks) and isawaitable(
             run := action(run_variables, context)
+        ):
+            await run
+
+    return async_checked
+
+
+def _by_recipient_of(
+    hass: HomeAssistant, action: TriggerActionType, device_id: str
+) -> TriggerActionType:
+    """``action``, run only for an alert event whose recipient entity is on that device."""
+    entities = er.async_get(hass)
+
+    async def async_checked(run_variables: dict[str, Any], context: Context | None = None) -> None:
+        recipient = run_variables["trigger"]["event"].data.get("recipient")
+        entity = entities.async_get(recipient) if isinstance(recipient, str) else None
+        if (
+            entity is not None
+            and entity.device_id == device_id
+            and isawaitable(run := action(run_variables, context))
         ):
             await run
 

@@ -1,16 +1,18 @@
-"""Sensors of a Texto account: balance, last send status, parts sent, the outbox, the modem.
+"""Sensors of a Texto account: balance, last send, parts sent, outbox, modem, open alerts.
 
 Each sensor is a description: what it shows (``value_fn``), its attributes (``attrs_fn``,
 every key always present), and whether the account's gateway has it (``exists_fn``, from
 the gateway's capabilities). A modem account also has the modem's signal, network and SIM,
-and the SIM's balance when the user gave the USSD code that tells it.
+and the SIM's balance when the user gave the USSD code that tells it. Every account has
+the open alerts whose ladder has one of its recipients.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -27,6 +29,7 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .account import TextoAccount
+from .alerts import AlertView, async_get_alerts
 from .carriers import account_name
 from .const import SendState
 from .coordinator import BalanceCoordinator
@@ -37,7 +40,7 @@ from .gateway.modem import ModemStatus
 from .last_status import delivery_counts
 from .modem_balance import UssdBalance, UssdBalanceCoordinator
 from .modem_status import ModemStatusCoordinator
-from .signals import SIGNAL_SENDS_CHANGED
+from .signals import SIGNAL_ALERTS_CHANGED, SIGNAL_SENDS_CHANGED
 
 # Read-only platform: nothing here talks to the gateway (the coordinator does).
 PARALLEL_UPDATES = 0
@@ -237,6 +240,51 @@ USSD_BALANCE = TextoSensorDescription(
 )
 
 
+#: the most alerts the ``alerts`` attribute lists (the state counts them all)
+ALERTS_LISTED: Final = 20
+#: the most notify entities one listed alert names (the last ones texted)
+TEXTED_LISTED: Final = 10
+#: the attribute's size in JSON, at most: well under the recorder's 16 KiB for a state
+ALERTS_MAX_BYTES: Final = 8 * 1024
+#: a tag is the user's; a long one is shown cut
+TAG_LISTED_LENGTH: Final = 64
+
+
+def _listed(alert: AlertView) -> dict[str, Any]:
+    """One open alert as the attribute lists it."""
+    return {
+        "alert_id": alert.alert_id,
+        "tag": None if alert.tag is None else alert.tag[:TAG_LISTED_LENGTH],
+        "step": alert.step,
+        "round": alert.round,
+        "next_step_at": (
+            None if alert.next_step_at is None else alert.next_step_at.isoformat("T", "seconds")
+        ),
+        "texted": list(alert.texted[-TEXTED_LISTED:]),
+    }
+
+
+def _open_alerts(account: TextoAccount) -> list[AlertView]:
+    return async_get_alerts(account.hass).open_alerts_for(account.entry.entry_id)
+
+
+def open_alerts_attributes(alerts: list[AlertView]) -> dict[str, Any]:
+    """The newest open alerts, as many as fit the attribute's bounds."""
+    listed = [_listed(alert) for alert in alerts[:ALERTS_LISTED]]
+    while listed and len(json.dumps(listed)) > ALERTS_MAX_BYTES:
+        listed.pop()
+    return {"alerts": listed}
+
+
+OPEN_ALERTS = TextoSensorDescription(
+    key="open_alerts",
+    translation_key="open_alerts",
+    state_class=SensorStateClass.MEASUREMENT,
+    value_fn=lambda account: len(_open_alerts(account)),
+    attrs_fn=lambda account: open_alerts_attributes(_open_alerts(account)),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: TextoConfigEntry,
@@ -256,6 +304,7 @@ async def async_setup_entry(
         if description.exists_fn(capabilities)
     ]
     entities.append(SentPartsSensor(entry, SENT_PARTS))
+    entities.append(OpenAlertsSensor(entry, OPEN_ALERTS))
     if account.modem is not None:
         entities += [ModemSensor(entry, description) for description in MODEM_SENSORS]
     if account.ussd_balance is not None:
@@ -321,14 +370,25 @@ class UssdBalanceSensor(CoordinatorEntity[UssdBalanceCoordinator], TextoSensor):
         return super().available and self.coordinator.data is not None
 
 
-class SendsSensor(TextoSensor):
+class _ChangedSensor(TextoSensor):
+    """A sensor told when what it shows may have changed, written only when it did."""
+
+    _shown: tuple[object, object] | None = None
+
+    @callback
+    def _async_changed(self) -> None:
+        shown = (self.native_value, self.extra_state_attributes)
+        if shown != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
+
+
+class SendsSensor(_ChangedSensor):
     """A sensor updated when the account's sends change.
 
     The account says so once per event-loop turn; the state is written only when what the
     sensor shows changed: state writes are the send path's largest cost after the request.
     """
-
-    _shown: tuple[object, object] | None = None
 
     async def async_added_to_hass(self) -> None:
         """Follow the account's sends."""
@@ -338,13 +398,6 @@ class SendsSensor(TextoSensor):
                 self.hass, SIGNAL_SENDS_CHANGED.format(self.entry.entry_id), self._async_changed
             )
         )
-
-    @callback
-    def _async_changed(self) -> None:
-        shown = (self.native_value, self.extra_state_attributes)
-        if shown != self._shown:
-            self._shown = shown
-            self.async_write_ha_state()
 
 
 class SentPartsSensor(SendsSensor, RestoreSensor):
@@ -356,3 +409,18 @@ class SentPartsSensor(SendsSensor, RestoreSensor):
         last = await self.async_get_last_sensor_data()
         if last is not None and isinstance(last.native_value, int | float):
             self.account.sent_parts += int(last.native_value)
+
+
+class OpenAlertsSensor(_ChangedSensor):
+    """The open alerts whose ladder has a recipient of this account: how many, and which.
+
+    Updated when an alert is raised, escalates or ends (any account's: the signal is the
+    installation's); written only when what this account's sensor shows changed.
+    """
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the alerts."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, SIGNAL_ALERTS_CHANGED, self._async_changed)
+        )

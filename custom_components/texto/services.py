@@ -1,8 +1,8 @@
-"""Texto's actions: send to a recipient entity, send to numbers, estimate, cancel."""
+"""Texto's actions: send to a recipient entity, send to numbers, estimate, cancel, alerts."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import voluptuous as vol
@@ -13,6 +13,8 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import service
 from homeassistant.helpers.translation import async_get_translations
 
+from .alert_sender import check_rung, resolve_rung
+from .alerts import DEFAULT_ACKNOWLEDGE_TEXTS, AcknowledgeBy, Alert, Then, async_get_alerts
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_FLASH,
@@ -27,13 +29,17 @@ from .const import (
     ATTR_VOICE,
     ATTR_WAIT,
     DOMAIN,
+    SERVICE_ACKNOWLEDGE_ALERT,
+    SERVICE_CANCEL_ALERT,
     SERVICE_CANCEL_SCHEDULED,
     SERVICE_ESTIMATE,
+    SERVICE_RAISE_ALERT,
     SERVICE_SEND_MESSAGE,
     SERVICE_SEND_SMS,
 )
 from .entry import TextoConfigEntry
 from .errors import validation_error
+from .requests import MAX_PARTS, MIN_PARTS
 from .responses import estimate_response, send_response
 
 #: the optional fields both send actions take
@@ -77,6 +83,33 @@ CANCEL_SCHEMA = vol.Schema(
         vol.Required(ATTR_MESSAGE_ID): cv.string,
     }
 )
+
+#: the bounds of an alert: a step's wait, its ladder, its rounds (references stay short)
+MIN_ESCALATE_AFTER = timedelta(minutes=1)
+MAX_ESCALATE_AFTER = timedelta(days=1)
+MAX_LADDER = 10
+MAX_ROUNDS = 9
+
+RAISE_ALERT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_MESSAGE): cv.string,
+        vol.Required(ATTR_RECIPIENTS): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional("escalate_after", default={"minutes": 5}): vol.Any(None, cv.time_period),
+        vol.Optional("acknowledge_by", default=str(AcknowledgeBy.REPLY)): vol.In(
+            [str(value) for value in AcknowledgeBy]
+        ),
+        vol.Optional("acknowledge_texts", default=list(DEFAULT_ACKNOWLEDGE_TEXTS)): vol.All(
+            cv.ensure_list, [cv.string]
+        ),
+        vol.Optional("then", default=str(Then.STOP)): vol.In([str(value) for value in Then]),
+        vol.Optional("rounds", default=2): vol.Any(None, int, float, str),
+        vol.Optional("tag"): vol.Any(None, cv.string),
+        vol.Optional(ATTR_MAX_PARTS): vol.Any(None, int, float, str),
+        vol.Optional("tell_others", default=True): cv.boolean,
+    }
+)
+
+ALERT_SCHEMA = vol.Schema({vol.Optional("alert_id"): cv.string, vol.Optional("tag"): cv.string})
 
 #: a number to price a message for when the caller names none: any valid French mobile
 _PRICING_NUMBER = "+33612345678"
@@ -141,6 +174,91 @@ async def _async_cancel_scheduled(call: ServiceCall) -> None:
     await account.async_cancel(call.data[ATTR_MESSAGE_ID])
 
 
+def _whole(value: object, key: str, low: int, high: int) -> int:
+    """A whole number in ``low``..``high`` (the UI gives a number), else a translated refusal."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not low <= number <= high:
+        raise validation_error(key, min=low, max=high)
+    return number
+
+
+async def _async_raise_alert(call: ServiceCall) -> ServiceResponse:
+    data = call.data
+    wait: timedelta = data["escalate_after"] or timedelta(minutes=5)
+    if not MIN_ESCALATE_AFTER <= wait <= MAX_ESCALATE_AFTER:
+        raise validation_error(
+            "alert_invalid_escalate_after",
+            min=int(MIN_ESCALATE_AFTER.total_seconds() // 60),
+            max=int(MAX_ESCALATE_AFTER.total_seconds() // 60),
+        )
+    entity_ids: list[str] = data[ATTR_RECIPIENTS]
+    if not 1 <= len(entity_ids) <= MAX_LADDER:
+        raise validation_error("alert_invalid_recipients", max=MAX_LADDER)
+    rounds = _whole(data["rounds"], "alert_invalid_rounds", 1, MAX_ROUNDS)
+    max_parts = (
+        None
+        if data.get(ATTR_MAX_PARTS) in (None, "")
+        else _whole(data[ATTR_MAX_PARTS], "invalid_max_parts", MIN_PARTS, MAX_PARTS)
+    )
+    texts = [text for text in data["acknowledge_texts"] if text.strip()]
+    if not texts:
+        raise validation_error("alert_no_acknowledge_text")
+    acknowledge_by, then = AcknowledgeBy(data["acknowledge_by"]), Then(data["then"])
+    ladder = []
+    for entity_id in entity_ids:
+        rung, account = resolve_rung(call.hass, entity_id)
+        check_rung(
+            account,
+            rung,
+            data[ATTR_MESSAGE],
+            reply=acknowledge_by is AcknowledgeBy.REPLY,
+            call=then is Then.CALL,
+            max_parts=max_parts,
+        )
+        ladder.append(rung)
+    alert = await async_get_alerts(call.hass).async_raise(
+        message=data[ATTR_MESSAGE],
+        ladder=ladder,
+        escalate_after=wait,
+        acknowledge_by=acknowledge_by,
+        texts=texts,
+        then=then,
+        rounds=rounds,
+        tag=data.get("tag") or None,
+        max_parts=max_parts,
+        tell_others=data["tell_others"],
+    )
+    return {"alert_id": alert.alert_id}
+
+
+def _alert_of(call: ServiceCall) -> Alert:
+    alert_id, tag = call.data.get("alert_id"), call.data.get("tag")
+    if not alert_id and not tag:
+        raise validation_error("alert_id_or_tag")
+    alert = async_get_alerts(call.hass).find(alert_id=alert_id or None, tag=tag or None)
+    if alert is None:
+        raise validation_error("alert_not_found", alert=alert_id or tag)
+    return alert
+
+
+async def _async_acknowledge_alert(call: ServiceCall) -> None:
+    alert = _alert_of(call)
+    name = None
+    if call.context.user_id and (user := await call.hass.auth.async_get_user(call.context.user_id)):
+        name = user.name
+    await async_get_alerts(call.hass).async_acknowledge(alert, name=name)
+
+
+async def _async_cancel_alert(call: ServiceCall) -> None:
+    await async_get_alerts(call.hass).async_cancel(_alert_of(call))
+
+
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register Texto's actions (once, whatever the number of accounts)."""
     service.async_register_platform_entity_service(
@@ -168,4 +286,17 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_CANCEL_SCHEDULED, _async_cancel_scheduled, schema=CANCEL_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RAISE_ALERT,
+        _async_raise_alert,
+        schema=RAISE_ALERT_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_ACKNOWLEDGE_ALERT, _async_acknowledge_alert, schema=ALERT_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_CANCEL_ALERT, _async_cancel_alert, schema=ALERT_SCHEMA
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from homeassistant.util.signal_type import SignalTypeFormat
+from homeassistant.util.signal_type import SignalType, SignalTypeFormat
 
 
 class DeliveryReportData(TypedDict):
@@ -67,3 +67,6 @@ SIGNAL_DELIVERY_REPORT: SignalTypeFormat[DeliveryReportData] = SignalTypeFormat(
 )
 #: a new reply (after its bus event)
 SIGNAL_SMS_RECEIVED: SignalTypeFormat[SmsReceivedData] = SignalTypeFormat("texto_{}_sms_received")
+
+#: the open alerts changed (raised, escalated, ended): integration-wide, not formatted
+SIGNAL_ALERTS_CHANGED: SignalType[()] = SignalType("texto_alerts_changed")

@@ -1,10 +1,11 @@
-"""Texto's triggers in the automation editor: a reply received, a delivery report, a failed send.
+"""Texto's triggers in the automation editor: a reply, a delivery report, a failed send, an alert.
 
 Each one follows a bus event (``texto_sms_received``, ``texto_delivery_report``,
-``texto_send_failed``) and narrows it by its options; the automation gets the event as
-``trigger.event`` (``trigger.event.data.text``), as with Home Assistant's event trigger. The
-options name an account (a config entry) and a recipient (its notify entity); a recipient is
-matched by its device, which the events carry as ``device_id``.
+``texto_send_failed``, ``texto_alert``) and narrows it by its options; the automation gets
+the event as ``trigger.event`` (``trigger.event.data.text``), as with Home Assistant's event
+trigger. The options name an account (a config entry) and a recipient (its notify entity); a
+recipient is matched by its device, which the events carry as ``device_id``. An alert's
+trigger is narrowed by what happened (``type``) and the alert's ``tag``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.trigger import Trigger, TriggerActionRunner, TriggerConfig
 from homeassistant.helpers.typing import ConfigType
 
-from .const import EVENT_DELIVERY_REPORT, EVENT_SEND_FAILED, EVENT_SMS_RECEIVED, SendState
+from .const import (
+    ALERT_EVENT_TYPES,
+    EVENT_ALERT,
+    EVENT_DELIVERY_REPORT,
+    EVENT_SEND_FAILED,
+    EVENT_SMS_RECEIVED,
+    SendState,
+)
 from .gateway.models import DeliveryStatus
 from .outbox import LOST_STATES
 
@@ -31,6 +39,8 @@ CONF_TEXT_CONTAINS: Final = "text_contains"
 CONF_VERIFIED_ONLY: Final = "verified_only"
 CONF_STATUSES: Final = "statuses"
 CONF_FINAL_STATUSES: Final = "final_statuses"
+CONF_TYPE: Final = "type"
+CONF_TAG: Final = "tag"
 
 REPORT_STATUSES: Final = [str(status) for status in DeliveryStatus]
 FINAL_STATUSES: Final = [str(state) for state in SendState if state in LOST_STATES]
@@ -175,13 +185,38 @@ class SendFailedTrigger(_TextoEventTrigger):
         return [lambda data: data.get("final_status") in statuses]
 
 
+class AlertTrigger(_TextoEventTrigger):
+    """An alert was raised, escalated, acknowledged, cancelled or ended unanswered.
+
+    Narrowed by what happened (some types) and by the alert's tag (exactly).
+    """
+
+    event_type = EVENT_ALERT
+    options_schema = vol.Schema(
+        {
+            vol.Optional(CONF_TYPE, default=list(ALERT_EVENT_TYPES)): vol.All(
+                cv.ensure_list, [vol.In(ALERT_EVENT_TYPES)]
+            ),
+            vol.Optional(CONF_TAG): cv.string,
+        }
+    )
+
+    def _checks(self) -> list[Callable[[Mapping[str, Any]], bool]]:
+        types = set(self._options[CONF_TYPE])
+        checks: list[Callable[[Mapping[str, Any]], bool]] = [lambda data: data.get("type") in types]
+        if (tag := self._options.get(CONF_TAG)) is not None:
+            checks.append(lambda data: data.get("tag") == tag)
+        return checks
+
+
 TRIGGERS: dict[str, type[Trigger]] = {
     "sms_received": SmsReceivedTrigger,
     "delivery_report": DeliveryReportTrigger,
     "send_failed": SendFailedTrigger,
+    "alert": AlertTrigger,
 }
 
 
 async def async_get_triggers(hass: HomeAssistant) -> dict[str, type[Trigger]]:
-    """Texto's triggers: ``texto.sms_received``, ``delivery_report`` and ``send_failed``."""
+    """Texto's triggers: ``texto.sms_received``, ``delivery_report``, ``send_failed``, ``alert``."""
     return TRIGGERS

@@ -22,7 +22,7 @@ from .ui import field, flow_dialog, ha_text, open_page, raw_keys, texto_text, vi
 
 REPOSITORY = Path(__file__).parents[2]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-TEXTO_TRIGGERS = ("sms_received", "delivery_report", "send_failed")
+TEXTO_TRIGGERS = ("sms_received", "delivery_report", "send_failed", "alert")
 
 
 def screenshot(page: Page, name: str, language: str) -> None:
@@ -67,7 +67,7 @@ def test_the_blueprints_list_shows_every_name_whole(page: Page, demo: Demo, lang
         for line in path.read_text(encoding="utf-8").splitlines()[:3]
         if line.startswith("  name:")
     ]
-    assert len(names) == 6  # three in English, three in French
+    assert len(names) == 8  # four in English, four in French
 
     open_page(page, demo, "/config/blueprint/dashboard")
     for name in names:

@@ -17,9 +17,14 @@ from homeassistant.components.webhook import async_generate_path
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
-from custom_components.texto.const import CONF_WEBHOOK_ID
+from custom_components.texto.alerts import async_get_alerts
+from custom_components.texto.const import CONF_WEBHOOK_ID, EVENT_ALERT
 from tests.simulator.allmysms import AllMySmsSimulator
 
 from .common import ALICE, BOB, allmysms_entry, recipient, send_sms, set_up
@@ -196,6 +201,64 @@ async def test_tell_someone_else_when_an_sms_did_not_get_through(
     assert {summary.split(" ")[1] for summary in summaries} == {"SMS"}
     assert any(summary.startswith(not_reached.format(BOB)) for summary in summaries)
     assert any(summary.startswith(not_sent.format(ALICE)) for summary in summaries)
+
+
+@pytest.mark.parametrize(
+    ("path", "first_text"),
+    [
+        ("alert_until_answered.yaml", "Water detected at home! Reply OK once someone is on it."),
+        (
+            "fr/alert_until_answered.yaml",
+            "Fuite d'eau à la maison ! Répondez OK quand quelqu'un s'en occupe.",
+        ),
+    ],
+)
+async def test_alert_the_household_until_someone_answers(
+    *,
+    hass: HomeAssistant,
+    account: MockConfigEntry,
+    allmysms_sim: AllMySmsSimulator,
+    freezer: FrozenDateTimeFactory,
+    path: str,
+    first_text: str,
+) -> None:
+    alerts = async_capture_events(hass, EVENT_ALERT)
+    hass.states.async_set("binary_sensor.leak", "off")
+    await _use_blueprint(
+        hass,
+        path,
+        {
+            "watched": "binary_sensor.leak",
+            "ladder": ["notify.bob", "notify.alice"],
+            "wait": {"minutes": 2},
+        },
+    )
+
+    hass.states.async_set("binary_sensor.leak", "on")
+    await hass.async_block_till_done()
+    await account.runtime_data.outbox.async_drain()
+    freezer.tick(timedelta(minutes=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    await account.runtime_data.outbox.async_drain()
+
+    # Bob first, with the blueprint's message; Alice two minutes later
+    assert [(sms.number, sms.text) for sms in allmysms_sim.messages] == [
+        ("33698765432", first_text),
+        ("33612345678", f"2nd alert: Bob has not answered. {first_text}"),
+    ]
+    [automation_id] = hass.states.async_entity_ids(automation.DOMAIN)
+    assert [(event.data["type"], event.data["tag"]) for event in alerts] == [
+        ("raised", automation_id),
+        ("escalated", automation_id),
+    ]
+
+    # the leak again: the automation's alert is replaced, not doubled
+    hass.states.async_set("binary_sensor.leak", "off")
+    hass.states.async_set("binary_sensor.leak", "on")
+    await hass.async_block_till_done()
+    assert [event.data["type"] for event in alerts][2:] == ["cancelled", "raised"]
+    assert len(async_get_alerts(hass).open_alerts_for(account.entry_id)) == 1
 
 
 # --- the blueprints in the list: short names, each in French too --------------------------------

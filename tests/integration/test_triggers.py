@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
+import voluptuous as vol
 from aiohttp.test_utils import TestClient
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
@@ -31,10 +32,12 @@ from custom_components.texto import device_trigger
 from custom_components.texto.const import (
     CONF_WEBHOOK_ID,
     DOMAIN,
+    EVENT_ALERT,
     EVENT_DELIVERY_REPORT,
     EVENT_SEND_FAILED,
     EVENT_SMS_RECEIVED,
 )
+from custom_components.texto.trigger import AlertTrigger
 from tests.simulator.allmysms import AllMySmsSimulator
 
 from .common import ALICE, BOB, allmysms_entry, recipient, send_sms, set_up
@@ -234,6 +237,101 @@ async def test_send_failed_of_chosen_outcomes(
     assert _fired(fired, "unconfirmed only", "final_status") == []
 
 
+# --- alerts: the engine fires texto_alert; the triggers narrow it --------------------------------
+
+
+def _alert_event(
+    hass: HomeAssistant,
+    kind: str,
+    *,
+    alert_id: str = "01JALERT",
+    tag: str | None = "water_leak",
+    recipient: str | None = "notify.alice",
+    step: int = 1,
+) -> None:
+    """A ``texto_alert`` event as the engine fires it."""
+    hass.bus.async_fire(
+        EVENT_ALERT,
+        {
+            "alert_id": alert_id,
+            "type": kind,
+            "tag": tag,
+            "step": step,
+            "recipient": recipient,
+            "seconds": 60 * (step - 1),
+            "round": 1,
+        },
+    )
+
+
+async def test_alert_trigger_of_chosen_moments_and_tag(
+    hass: HomeAssistant, account: MockConfigEntry
+) -> None:
+    fired = await _automations(
+        hass,
+        {
+            "every": {"trigger": "texto.alert"},
+            "leak answered": {
+                "trigger": "texto.alert",
+                "options": {"type": ["acknowledged", "unanswered"], "tag": "water_leak"},
+            },
+        },
+    )
+
+    _alert_event(hass, "raised")
+    _alert_event(hass, "escalated", recipient="notify.bob", step=2)
+    _alert_event(hass, "acknowledged", alert_id="other", tag="freezer")  # another alert
+    _alert_event(hass, "acknowledged", recipient="notify.bob", step=2)
+    await hass.async_block_till_done()
+
+    assert _fired(fired, "every", "type") == ["raised", "escalated", "acknowledged", "acknowledged"]
+    assert _fired(fired, "leak answered", "recipient") == ["notify.bob"]
+
+
+async def test_alert_trigger_refuses_a_moment_it_does_not_know(hass: HomeAssistant) -> None:
+    with pytest.raises(vol.Invalid):
+        await AlertTrigger.async_validate_config(hass, {"options": {"type": ["exploded"]}})
+    validated = await AlertTrigger.async_validate_config(hass, {"options": {}})
+    assert validated["options"]["type"] == [
+        "raised",
+        "escalated",
+        "acknowledged",
+        "cancelled",
+        "unanswered",
+    ]
+
+
+async def test_a_recipients_device_says_when_they_acknowledged_an_alert(
+    hass: HomeAssistant, account: MockConfigEntry
+) -> None:
+    alice = _recipient_device(hass, account, ALICE)
+    fired = await _automations(
+        hass,
+        {
+            "alice": {
+                "trigger": "device",
+                "domain": DOMAIN,
+                "device_id": alice,
+                "type": "alert_acknowledged",
+            }
+        },
+    )
+
+    _alert_event(hass, "raised")  # texted, not acknowledged
+    _alert_event(hass, "acknowledged", recipient="notify.bob", step=2)  # Bob's
+    _alert_event(hass, "acknowledged", alert_id="by-action", recipient=None)  # from a button
+    _alert_event(hass, "acknowledged", alert_id="by-alice")
+    await hass.async_block_till_done()
+
+    assert _fired(fired, "alice", "alert_id") == ["by-alice"]
+
+    # a renamed notify entity is still Alice's
+    er.async_get(hass).async_update_entity("notify.alice", new_entity_id="notify.alice_phone")
+    _alert_event(hass, "acknowledged", alert_id="renamed", recipient="notify.alice_phone")
+    await hass.async_block_till_done()
+    assert _fired(fired, "alice", "alert_id") == ["by-alice", "renamed"]
+
+
 # --- device triggers ---------------------------------------------------------------------------
 
 
@@ -253,7 +351,12 @@ async def test_each_device_offers_its_own_triggers(
         hass, DeviceAutomationType.TRIGGER, account_device
     )
 
-    assert types(alice, on_alice) == {"reply_received", "delivered", "delivery_failed"}
+    assert types(alice, on_alice) == {
+        "reply_received",
+        "delivered",
+        "delivery_failed",
+        "alert_acknowledged",
+    }
     assert types(account_device, on_account) == {"sms_received", "delivery_report", "send_failed"}
     reply = next(t for t in on_alice if t.get("type") == "reply_received")
     capabilities = await async_get_device_automation_capabilities(
