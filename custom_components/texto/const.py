@@ -106,6 +106,9 @@ EVENT_SEND_FAILED: Final = "texto_send_failed"
 # --- alerts that escalate until someone answers ------------------------------------------
 EVENT_ALERT: Final = "texto_alert"
 #: the ``type`` of a ``texto_alert`` event, in the order an alert lives them
+#: an SMS exchange with Assist (issue "Text your home"): account, recipient, agent_id,
+#: answered, parts, text (masked beyond its first three words)
+EVENT_ASSIST: Final = "texto_assist"
 ALERT_EVENT_TYPES: Final = ("raised", "escalated", "acknowledged", "cancelled", "unanswered")
 
 # --- polling -------------------------------------------------------------------------------

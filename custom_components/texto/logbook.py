@@ -1,9 +1,11 @@
-"""The logbook tells an alert's story: one line per ``texto_alert`` event.
+"""The logbook: an alert's story and each exchange with Assist, one line per event.
 
-"Texto alert raised: texting Alice (step 1)", "… escalated: texting Bob (step 2), 5 min after
-it was raised", "… acknowledged by Bob after 6 min 12 s". The lines are in Home Assistant's
-language (translations ``common``, loaded with the integration); each names the recipient's
-notify entity, so it shows in that recipient's logbook too.
+One line per ``texto_alert``: "Texto alert raised: texting Alice (step 1)", "… escalated:
+texting Bob (step 2), 5 min after it was raised", "… acknowledged by Bob after 6 min 12 s".
+One per ``texto_assist``: "Alice texted Assist “turn on the •••”: answered in 1 SMS part(s)",
+the text as the event carries it (masked beyond its first three words). The lines are in Home
+Assistant's language (translations ``common``, loaded with the integration); each names the
+recipient's notify entity, so it shows in that recipient's logbook too.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from homeassistant.components.logbook.const import (
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.translation import async_get_cached_translations
 
-from .const import DOMAIN, EVENT_ALERT
+from .const import DOMAIN, EVENT_ALERT, EVENT_ASSIST
 
 ICON: Final = "mdi:bell-alert"
+ASSIST_ICON: Final = "mdi:message-processing"
 #: the reason an alert ended unanswered when the daily cap refused one of its steps
 REASON_SPENDING_CAP: Final = "spending_cap"
 #: the reason an alert was cancelled when another one with its tag was raised
@@ -45,7 +48,7 @@ def async_describe_events(
     hass: HomeAssistant,
     async_describe_event: Callable[[str, str, Callable[[Event], dict[str, Any]]], None],
 ) -> None:
-    """Describe Texto's alert events."""
+    """Describe Texto's alert and Assist events."""
 
     def text(key: str, **placeholders: object) -> str:
         path = f"component.{DOMAIN}.common.{key}"
@@ -76,7 +79,30 @@ def async_describe_events(
             LOGBOOK_ENTRY_ICON: ICON,
         }
 
+    @callback
+    def async_describe_assist(event: Event) -> dict[str, Any]:
+        data = event.data
+        recipient = data.get("recipient")
+        said = str(data.get("text") or "")
+        message = (
+            text(
+                "logbook_assist_answered",
+                recipient=name_of(recipient),
+                text=said,
+                parts=int(data.get("parts") or 0),
+            )
+            if data.get("answered") is True
+            else text("logbook_assist_unanswered", recipient=name_of(recipient), text=said)
+        )
+        return {
+            LOGBOOK_ENTRY_NAME: text("logbook_assist"),
+            LOGBOOK_ENTRY_MESSAGE: message,
+            LOGBOOK_ENTRY_ENTITY_ID: recipient if isinstance(recipient, str) else None,
+            LOGBOOK_ENTRY_ICON: ASSIST_ICON,
+        }
+
     async_describe_event(DOMAIN, EVENT_ALERT, async_describe)
+    async_describe_event(DOMAIN, EVENT_ASSIST, async_describe_assist)
 
 
 def _message(data: Mapping[str, Any], text: Callable[..., str], recipient: str) -> str:

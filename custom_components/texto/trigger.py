@@ -1,11 +1,13 @@
-"""Texto's triggers in the automation editor: a reply, a delivery report, a failed send, an alert.
+"""Texto's triggers in the automation editor: replies, reports, failures, alerts, Assist.
 
 Each one follows a bus event (``texto_sms_received``, ``texto_delivery_report``,
-``texto_send_failed``, ``texto_alert``) and narrows it by its options; the automation gets
-the event as ``trigger.event`` (``trigger.event.data.text``), as with Home Assistant's event
-trigger. The options name an account (a config entry) and a recipient (its notify entity); a
-recipient is matched by its device, which the events carry as ``device_id``. An alert's
-trigger is narrowed by what happened (``type``) and the alert's ``tag``.
+``texto_send_failed``, ``texto_alert``, ``texto_assist``) and narrows it by its options; the
+automation gets the event as ``trigger.event`` (``trigger.event.data.text``), as with Home
+Assistant's event trigger. The options name an account (a config entry) and a recipient (its
+notify entity); a recipient is matched by its device, which the events carry as
+``device_id``. An alert's trigger is narrowed by what happened (``type``) and the alert's
+``tag``; an Assist exchange's by its account and recipient, which its event names directly,
+and whether it was answered.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import (
     ALERT_EVENT_TYPES,
     EVENT_ALERT,
+    EVENT_ASSIST,
     EVENT_DELIVERY_REPORT,
     EVENT_SEND_FAILED,
     EVENT_SMS_RECEIVED,
@@ -41,6 +44,7 @@ CONF_STATUSES: Final = "statuses"
 CONF_FINAL_STATUSES: Final = "final_statuses"
 CONF_TYPE: Final = "type"
 CONF_TAG: Final = "tag"
+CONF_ANSWERED_ONLY: Final = "answered_only"
 
 REPORT_STATUSES: Final = [str(status) for status in DeliveryStatus]
 FINAL_STATUSES: Final = [str(state) for state in SendState if state in LOST_STATES]
@@ -209,14 +213,48 @@ class AlertTrigger(_TextoEventTrigger):
         return checks
 
 
+class AssistTrigger(_TextoEventTrigger):
+    """Someone texted Assist: from an account, a recipient; answered ones only if asked.
+
+    ``texto_assist`` names the account (``account``) and the recipient's notify entity
+    (``recipient``) itself: no device to go through.
+    """
+
+    event_type = EVENT_ASSIST
+    options_schema = vol.Schema(
+        {
+            **_ACCOUNT_AND_RECIPIENT,
+            vol.Optional(CONF_ANSWERED_ONLY, default=False): cv.boolean,
+        }
+    )
+
+    def _matcher(self) -> Callable[[Mapping[str, Any]], bool]:
+        account = self._options.get(CONF_ACCOUNT)
+        recipient = self._options.get(CONF_RECIPIENT)
+        answered_only = self._options[CONF_ANSWERED_ONLY]
+
+        def matches(data: Mapping[str, Any]) -> bool:
+            if account is not None and data.get("account") != account:
+                return False
+            if recipient is not None and data.get("recipient") != recipient:
+                return False
+            return not answered_only or data.get("answered") is True
+
+        return matches
+
+
 TRIGGERS: dict[str, type[Trigger]] = {
     "sms_received": SmsReceivedTrigger,
     "delivery_report": DeliveryReportTrigger,
     "send_failed": SendFailedTrigger,
     "alert": AlertTrigger,
+    "assist": AssistTrigger,
 }
 
 
 async def async_get_triggers(hass: HomeAssistant) -> dict[str, type[Trigger]]:
-    """Texto's triggers: ``texto.sms_received``, ``delivery_report``, ``send_failed``, ``alert``."""
+    """Texto's triggers: ``texto.sms_received``, ``delivery_report``, ``send_failed``, ``alert``.
+
+    And ``texto.assist``.
+    """
     return TRIGGERS

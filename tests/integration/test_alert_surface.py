@@ -30,6 +30,7 @@ from custom_components.texto.const import (
     CONF_MESSAGE_CLASS,
     DOMAIN,
     EVENT_ALERT,
+    EVENT_ASSIST,
     MESSAGE_CLASS_REPLIES,
 )
 from custom_components.texto.logbook import elapsed
@@ -166,6 +167,30 @@ async def test_the_logbook_speaks_home_assistants_language(
         "acquittée par Bob après 6 min 12 s",
     ]
     assert {name for name, _, _ in await story()} == {"Alerte Texto"}
+
+
+async def test_the_logbook_shows_each_exchange_with_assist_masked(
+    hass: HomeAssistant, account: MockConfigEntry, story: Story
+) -> None:
+    """One line per texto_assist event, on the recipient, with the text as the event masks it."""
+    common = {"account": account.entry_id, "agent_id": "conversation.home_assistant"}
+    hass.bus.async_fire(
+        EVENT_ASSIST,
+        {**common, "recipient": "notify.alice", "answered": True, "parts": 1, "text": "is the •••"},
+    )
+    hass.bus.async_fire(
+        EVENT_ASSIST,
+        {**common, "recipient": "notify.bob", "answered": False, "parts": 0, "text": "open"},
+    )
+
+    assert await story() == [
+        (
+            "Texto Assist",
+            "Alice texted Assist “is the •••”: answered in 1 SMS part(s)",
+            "notify.alice",
+        ),
+        ("Texto Assist", "Bob texted Assist “open”: no answer sent", "notify.bob"),
+    ]
 
 
 @pytest.mark.parametrize(

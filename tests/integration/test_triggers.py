@@ -33,6 +33,7 @@ from custom_components.texto.const import (
     CONF_WEBHOOK_ID,
     DOMAIN,
     EVENT_ALERT,
+    EVENT_ASSIST,
     EVENT_DELIVERY_REPORT,
     EVENT_SEND_FAILED,
     EVENT_SMS_RECEIVED,
@@ -286,6 +287,59 @@ async def test_alert_trigger_of_chosen_moments_and_tag(
 
     assert _fired(fired, "every", "type") == ["raised", "escalated", "acknowledged", "acknowledged"]
     assert _fired(fired, "leak answered", "recipient") == ["notify.bob"]
+
+
+# --- Assist: the exchange fires texto_assist; the trigger narrows it ------------------------------
+
+
+def _assist_event(
+    hass: HomeAssistant, account: str, recipient: str, *, answered: bool = True
+) -> None:
+    """A ``texto_assist`` event as an exchange with Assist fires it."""
+    hass.bus.async_fire(
+        EVENT_ASSIST,
+        {
+            "account": account,
+            "recipient": recipient,
+            "agent_id": "conversation.home_assistant",
+            "answered": answered,
+            "parts": 1 if answered else 0,
+            "text": "is the •••",
+        },
+    )
+
+
+async def test_assist_trigger_of_an_account_a_recipient_and_answered_ones(
+    hass: HomeAssistant, account: MockConfigEntry
+) -> None:
+    fired = await _automations(
+        hass,
+        {
+            "every": {"trigger": "texto.assist"},
+            "alice answered": {
+                "trigger": "texto.assist",
+                "options": {
+                    "account": account.entry_id,
+                    "recipient": "notify.alice",
+                    "answered_only": True,
+                },
+            },
+        },
+    )
+
+    _assist_event(hass, account.entry_id, "notify.alice")
+    _assist_event(hass, account.entry_id, "notify.alice", answered=False)  # over the hour's limit
+    _assist_event(hass, account.entry_id, "notify.bob")
+    _assist_event(hass, "another account", "notify.alice")
+    await hass.async_block_till_done()
+
+    assert _fired(fired, "every", "recipient") == [
+        "notify.alice",
+        "notify.alice",
+        "notify.bob",
+        "notify.alice",
+    ]
+    assert _fired(fired, "alice answered", "answered") == [True]
 
 
 async def test_alert_trigger_refuses_a_moment_it_does_not_know(hass: HomeAssistant) -> None:
