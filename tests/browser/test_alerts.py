@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
