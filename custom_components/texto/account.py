@@ -19,6 +19,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 
+from .assist import AssistDesk
 from .carriers import Carrier, carrier_of
 from .const import CONF_FALLBACK, DOMAIN, FALLBACK_MAIL2SMS, SendState
 from .coordinator import BalanceCoordinator
@@ -26,7 +27,7 @@ from .delivery import async_attempt, async_verify, request_of
 from .errors import gateway_error, raise_translated, validation_error
 from .gateway.base import Gateway
 from .gateway.errors import GatewayError
-from .gateway.models import Estimate, Route, SendRequest, SendResult
+from .gateway.models import Estimate, PreparedSend, Route, SendRequest, SendResult
 from .inbox import Inbox
 from .last_status import LastSend, LastStatus
 from .modem_balance import UssdBalanceCoordinator
@@ -70,7 +71,9 @@ class TextoAccount:
         self.stores = AccountStores.of(hass, entry.entry_id)
         self.scheduled = ScheduledSends(self.stores.scheduled)
         self.sent_log = SentLog(self.stores.sent)
-        self.inbox = Inbox(hass, entry, self.sent_log, self.stores.seen)
+        #: recipients' texts to Assist, and its answers through this account
+        self.assist = AssistDesk(hass, entry, self)
+        self.inbox = Inbox(hass, entry, self.sent_log, self.stores.seen, self.assist)
         self.last_status = LastStatus(
             self.stores.state, self.async_sends_changed, partial(carrier_of, hass, entry)
         )
@@ -111,6 +114,7 @@ class TextoAccount:
         await self.scheduled.async_load()
         await self.sent_log.async_load()
         await self.inbox.async_load()
+        self.assist.async_load()
         await self.stores.state.async_load()
         self.last_status.async_load()
         self.spending.async_load()
@@ -204,6 +208,10 @@ class TextoAccount:
     def build_request(self, recipients: list[str], message: str, **fields: Any) -> SendRequest:
         """A request from an action's fields (``requests.build_request``), this account's way."""
         return build_request(self.entry.options, recipients, message, **fields)
+
+    def prepare(self, request: SendRequest) -> PreparedSend:
+        """``request`` as the account's first route validates it (raise ``GatewayError``)."""
+        return self.routes.first_gateway.prepare(request)
 
     async def async_send(self, request: SendRequest, *, wait: bool = True) -> SendOutcome:
         """Put ``request`` in the outbox; with ``wait``, return once it is final or queued.

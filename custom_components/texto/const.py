@@ -111,6 +111,30 @@ EVENT_ALERT: Final = "texto_alert"
 EVENT_ASSIST: Final = "texto_assist"
 ALERT_EVENT_TYPES: Final = ("raised", "escalated", "acknowledged", "cancelled", "unanswered")
 
+# --- Talk to Assist: texts from chosen recipients go to a conversation agent ----------------
+#: the recipient subentry's key (and its form's section) holding the settings below
+CONF_ASSIST: Final = "assist"
+CONF_ASSIST_ENABLED: Final = "enabled"
+CONF_AGENT_ID: Final = "agent_id"
+CONF_TRUST: Final = "trust"
+#: the form's field: the PIN itself is never stored, only ``CONF_PIN_HASH``
+CONF_ASSIST_PIN: Final = "pin"
+CONF_PIN_HASH: Final = "pin_hash"
+CONF_USER_ID: Final = "user_id"
+CONF_MAX_PER_HOUR: Final = "max_per_hour"
+#: Assist was turned off by too many failed checks (a repair issue turns it back on)
+CONF_LOCKED_OUT: Final = "locked_out"
+#: the text must begin with the recipient's PIN
+TRUST_PIN: Final = "pin"
+#: only texts Texto can vouch for (a verified reply, polling, the modem)
+TRUST_VERIFIED: Final = "verified"
+#: Home Assistant's own conversation agent (``conversation.HOME_ASSISTANT_AGENT``; the
+#: conversation component is imported only when an exchange runs: it is heavy)
+DEFAULT_AGENT_ID: Final = "conversation.home_assistant"
+DEFAULT_ASSIST_MAX_PER_HOUR: Final = 10
+DEFAULT_ASSIST_MAX_PARTS: Final = 2
+EVENT_ASSIST: Final = "texto_assist"
+
 # --- polling -------------------------------------------------------------------------------
 BALANCE_INTERVAL: Final = timedelta(minutes=30)
 #: how often the balance is asked for while the gateway cannot be reached

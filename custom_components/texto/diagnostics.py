@@ -9,7 +9,10 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
+from .account import TextoAccount
+from .assist_settings import AssistSettings
 from .const import (
+    CONF_ASSIST,
     CONF_CLOUDHOOK_URL,
     CONF_DEFAULT_SENDER,
     CONF_PIN,
@@ -48,6 +51,33 @@ def _ussd_balance(balance: UssdBalanceCoordinator | None) -> dict[str, Any] | No
         return None
     read = balance.data
     return {"read": read is not None, "amount": None if read is None else read.amount}
+
+
+def _assist(account: TextoAccount) -> list[dict[str, Any]]:
+    """Each recipient's Talk to Assist settings and this hour's counts.
+
+    Whether a PIN is set, never its hash; no name, number or text.
+    """
+    shown = []
+    for subentry in account.entry.subentries.values():
+        if CONF_ASSIST not in subentry.data:
+            continue
+        settings = AssistSettings.of(subentry.data)
+        shown.append(
+            {
+                "enabled": settings.enabled,
+                "agent_id": settings.agent_id,
+                "trust": settings.trust,
+                "pin_set": settings.pin_set,
+                # an id, not a person's name
+                "user_id": settings.user_id,
+                "max_per_hour": settings.max_per_hour,
+                "max_parts": settings.max_parts,
+                "locked_out": settings.locked_out,
+                **account.assist.counts(subentry.subentry_id),
+            }
+        )
+    return shown
 
 
 async def async_get_config_entry_diagnostics(
@@ -102,4 +132,6 @@ async def async_get_config_entry_diagnostics(
         "inbox_dropped_keys": account.inbox.dropped_keys,
         # unverified replies over the per-minute bound, counted and not fired (a flood)
         "unverified_replies_held_back": account.inbox.unverified_bound.held_back_total,
+        # per recipient that has the settings (in no particular order)
+        "assist": _assist(account),
     }

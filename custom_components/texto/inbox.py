@@ -21,6 +21,11 @@ A flood of unverified replies is bounded too (``flood``): at most a number a min
 The user's modem hands over what it read from its SIM (``async_receive_stored``): the
 network names the sender, so a reply from a number Texto sent to less than 24 hours before
 answers that send. The modem deletes its copy once the key is on disk, never before.
+
+Talk to Assist. A new text from a recipient with Assist on is screened (``assist.py``) in
+the same turn as the dedupe: one that fails the check holding a PIN guess, or answers
+Texto's own answer, fires nothing (its key is kept: a replay is not judged again); one
+that passes fires with the PIN removed, then goes to Assist.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .assist import AssistDesk, Verdict
 from .const import (
     CONF_PHONE_NUMBER,
     CONF_UNVERIFIED_PER_MINUTE,
@@ -91,11 +97,13 @@ class Inbox:
         entry: ConfigEntry[Any],
         sent_log: SentLog,
         store: Store[dict[str, dict[str, float]]],
+        assist: AssistDesk,
     ) -> None:
         self.hass = hass
         self.entry = entry
         self._sent_log = sent_log
         self._store = store
+        self._assist = assist
         #: key -> when it was seen (seconds since the epoch), oldest first: items tied to
         #: a Texto send, and the others
         self._seen: dict[str, float] = {}
@@ -208,13 +216,34 @@ class Inbox:
         if self._known(key):
             _LOGGER.debug("%s reply %s already seen", reply.provider, reply.message_id)
             return False
+        subentry = self._recipient(reply.sender)
+        screening = None
+        if subentry is not None:
+            # a channel Texto vouches for: a verified reply, polling, or the modem
+            trusted = verified or by_sender
+            screening = self._assist.screen(subentry, reply.sender, reply.text, trusted=trusted)
+            if not screening.fires:
+                self._record(key, tied=verified)
+                return False
         if not verified and not self.unverified_bound.allow():
             # not remembered: the same reply read back from the gateway's API still fires
             return False
         self._record(key, tied=verified)
         data = self._reply_data(reply, answered, verified=verified)
+        accepted = screening if screening and screening.verdict is Verdict.ACCEPTED else None
+        if accepted is not None:
+            # alert acknowledgements keep working; the PIN never reaches the recorder
+            data["text"] = accepted.command
         self.hass.bus.async_fire(EVENT_SMS_RECEIVED, dict(data))
         async_dispatcher_send(self.hass, SIGNAL_SMS_RECEIVED.format(self.entry.entry_id), data)
+        if accepted is not None and subentry is not None:
+            self._assist.async_start(
+                subentry,
+                reply.sender,
+                accepted,
+                recipient=data["sender_entity_id"],
+                complete=reply.complete,
+            )
         return True
 
     # --- what the events say ---------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Repair issues the user can act on: credit, the daily cap, a modem's SIM or network.
+"""Repair issues the user can act on: credit, the daily cap, a modem's SIM or network, Assist.
 
 Credit running low or exhausted, the daily cap reached; a modem's SIM that needs a person,
-a modem without a network.
+a modem without a network; Talk to Assist turned off for a recipient by failed checks, or
+an Assist answer the daily cap refused.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ SPENDING_CAP_ISSUE = "spending_cap"
 MODEM_SIM_ISSUE = "modem_sim"
 #: a modem without a network for minutes, even after a radio restart
 MODEM_NO_NETWORK_ISSUE = "modem_no_network"
+#: Talk to Assist turned off for one recipient after failed checks (one issue per recipient)
+ASSIST_LOCKED_OUT_ISSUE = "assist_locked_out"
+#: an Assist answer was not sent: the daily cap refused it (goes with the cap's issue)
+ASSIST_CAPPED_ISSUE = "assist_capped"
 
 
 def _issue_id(entry: ConfigEntry[Any], kind: str) -> str:
@@ -81,8 +86,57 @@ def async_raise_spending_cap(
 
 @callback
 def async_clear_spending_cap(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
-    """Withdraw the daily-cap issue (a new day, or the cap raised or removed)."""
+    """Withdraw the daily-cap issue (a new day, or the cap raised or removed).
+
+    The issue saying an Assist answer was capped goes with it: the same cause, lifted.
+    """
     ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, SPENDING_CAP_ISSUE))
+    ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, ASSIST_CAPPED_ISSUE))
+
+
+@callback
+def async_raise_assist_capped(hass: HomeAssistant, entry: ConfigEntry[Any], recipient: str) -> None:
+    """Say an Assist answer to ``recipient`` (a name) was not sent: the daily cap refused it."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _issue_id(entry, ASSIST_CAPPED_ISSUE),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ASSIST_CAPPED_ISSUE,
+        translation_placeholders={"account": entry.title, "recipient": recipient},
+    )
+
+
+def assist_locked_out_issue_id(subentry_id: str) -> str:
+    """The id of a recipient's lock-out issue (subentry ids are unique across entries)."""
+    return f"{ASSIST_LOCKED_OUT_ISSUE}_{subentry_id}"
+
+
+@callback
+def async_raise_assist_locked_out(
+    hass: HomeAssistant, entry: ConfigEntry[Any], subentry_id: str, recipient: str
+) -> None:
+    """Say Talk to Assist was turned off for ``recipient`` (a name, never its number).
+
+    Its fix flow (repairs.py) turns it back on.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        assist_locked_out_issue_id(subentry_id),
+        is_fixable=True,
+        data={"entry_id": entry.entry_id, "subentry_id": subentry_id},
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ASSIST_LOCKED_OUT_ISSUE,
+        translation_placeholders={"account": entry.title, "recipient": recipient},
+    )
+
+
+@callback
+def async_clear_assist_locked_out(hass: HomeAssistant, subentry_id: str) -> None:
+    """Withdraw a recipient's lock-out issue (Assist turned back on, or the recipient gone)."""
+    ir.async_delete_issue(hass, DOMAIN, assist_locked_out_issue_id(subentry_id))
 
 
 @callback
@@ -131,5 +185,14 @@ def _async_set_modem_issue(
 @callback
 def async_clear_issues(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Remove the entry's issues (the entry is removed)."""
-    for kind in (_EXHAUSTED, _LOW, SPENDING_CAP_ISSUE, MODEM_SIM_ISSUE, MODEM_NO_NETWORK_ISSUE):
+    for kind in (
+        _EXHAUSTED,
+        _LOW,
+        SPENDING_CAP_ISSUE,
+        ASSIST_CAPPED_ISSUE,
+        MODEM_SIM_ISSUE,
+        MODEM_NO_NETWORK_ISSUE,
+    ):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, kind))
+    for subentry_id in entry.subentries:
+        async_clear_assist_locked_out(hass, subentry_id)

@@ -1,34 +1,84 @@
-"""Recipient subentries: a name and a phone number, one notify entity each."""
+"""Recipient subentries: a name and a phone number, one notify entity each; Talk to Assist.
+
+On an account whose route receives texts, the form has a folded ``assist`` section: the
+recipient's texts may go to a conversation agent (``assist.py``), off by default.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import voluptuous as vol
 from homeassistant.config_entries import (
+    ConfigEntry,
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
 from homeassistant.const import (
     CONF_NAME,
 )
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    ConversationAgentSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.translation import async_get_translations
 
+from .assist_settings import (
+    MAX_PARTS_RANGE,
+    MAX_PER_HOUR_RANGE,
+    TRUSTS,
+    AssistSettings,
+    InvalidPinError,
+    settings_from_form,
+    with_settings,
+)
 from .const import (
+    CONF_AGENT_ID,
+    CONF_ASSIST,
+    CONF_ASSIST_ENABLED,
+    CONF_ASSIST_PIN,
+    CONF_MAX_PARTS,
+    CONF_MAX_PER_HOUR,
+    CONF_MESSAGE_CLASS,
     CONF_PHONE_NUMBER,
+    CONF_PROVIDER,
+    CONF_TRUST,
+    CONF_USER_ID,
+    DEFAULT_AGENT_ID,
+    DOMAIN,
+    MESSAGE_CLASS_REPLIES,
+    PROVIDER_MODEM,
+    TRUST_PIN,
 )
 from .flow_common import (
     TEXT_SELECTOR,
+    select_selector,
 )
 from .gateway.errors import (
     InvalidPhoneNumberError,
 )
+from .gateway.models import Provider
 from .gateway.phone import normalize
+from .gateway.providers import PROVIDERS
+from .issues import async_clear_assist_locked_out
+
+#: the PIN's field: never filled in by the browser (it is not the user's password)
+PIN_SELECTOR: Final = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="off")
+)
 
 # --- recipients ----------------------------------------------------------------------------
 
@@ -53,6 +103,91 @@ def recipient_title(name: str, number: str) -> str:
     return ending if name == number else f"{name} · {ending}"
 
 
+def _number_selector(bounds: tuple[int, int, int]) -> NumberSelector:
+    low, high, _default = bounds
+    return NumberSelector(
+        NumberSelectorConfig(min=low, max=high, step=1, mode=NumberSelectorMode.BOX)
+    )
+
+
+def _assist_section(users: list[SelectOptionDict], *, folded: bool) -> section:
+    """The ``assist`` section: off by default; the PIN is never suggested back."""
+    return section(
+        vol.Schema(
+            {
+                vol.Optional(CONF_ASSIST_ENABLED, default=False): BooleanSelector(),
+                vol.Optional(CONF_AGENT_ID, default=DEFAULT_AGENT_ID): ConversationAgentSelector(),
+                vol.Optional(CONF_TRUST, default=TRUST_PIN): select_selector(
+                    list(TRUSTS), "assist_trust"
+                ),
+                vol.Optional(CONF_ASSIST_PIN): PIN_SELECTOR,
+                vol.Optional(CONF_USER_ID): SelectSelector(
+                    SelectSelectorConfig(options=users, mode=SelectSelectorMode.DROPDOWN)
+                ),
+                vol.Optional(CONF_MAX_PER_HOUR, default=MAX_PER_HOUR_RANGE[2]): _number_selector(
+                    MAX_PER_HOUR_RANGE
+                ),
+                vol.Optional(CONF_MAX_PARTS, default=MAX_PARTS_RANGE[2]): _number_selector(
+                    MAX_PARTS_RANGE
+                ),
+            }
+        ),
+        {"collapsed": folded},
+    )
+
+
+def receives_texts(entry: ConfigEntry[Any]) -> bool:
+    """Whether the account's route receives texts (modem, AllMySMS, smsmode; not 123-SMS)."""
+    provider = entry.data.get(CONF_PROVIDER)
+    if provider == PROVIDER_MODEM:
+        return True
+    try:
+        return PROVIDERS[Provider(str(provider))].capabilities.replies
+    except (KeyError, ValueError):
+        return False
+
+
+async def _async_assist_note(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str:
+    """What the form says of Assist on this account: nothing, or why it is limited or absent."""
+    if not receives_texts(entry):
+        key = "assist_not_offered"
+    elif _replies_on_request(entry) and entry.options.get(CONF_MESSAGE_CLASS) != (
+        MESSAGE_CLASS_REPLIES
+    ):
+        # smsmode: only its "replies allowed" class can be answered
+        key = "assist_replies_class_only"
+    else:
+        return ""
+    strings = await async_get_translations(hass, hass.config.language, "common", {DOMAIN})
+    return strings.get(f"component.{DOMAIN}.common.{key}", "")
+
+
+def _replies_on_request(entry: ConfigEntry[Any]) -> bool:
+    """Whether only the sends made to take replies can be answered on this gateway."""
+    provider = entry.data.get(CONF_PROVIDER)
+    if provider == PROVIDER_MODEM:
+        return False
+    return PROVIDERS[Provider(str(provider))].capabilities.replies_on_request
+
+
+async def _async_user_options(hass: HomeAssistant) -> list[SelectOptionDict]:
+    """The people the exchanges may act as: active users, not Home Assistant's own."""
+    users = await hass.auth.async_get_users()
+    return [
+        SelectOptionDict(value=user.id, label=user.name or user.id)
+        for user in sorted(users, key=lambda user: (user.name or "").casefold())
+        if user.is_active and not user.system_generated
+    ]
+
+
+def _shown(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """What a form shows again of its input: everything but the PIN typed."""
+    shown = dict(user_input)
+    if isinstance(assist := shown.get(CONF_ASSIST), Mapping):
+        shown[CONF_ASSIST] = {k: v for k, v in assist.items() if k != CONF_ASSIST_PIN}
+    return shown
+
+
 def _read_recipient(user_input: Mapping[str, Any]) -> dict[str, str] | None:
     """``{name, phone_number}`` with the number in E.164, or None when it is not valid."""
     try:
@@ -64,10 +199,10 @@ def _read_recipient(user_input: Mapping[str, Any]) -> dict[str, str] | None:
 
 
 class RecipientSubentryFlowHandler(ConfigSubentryFlow):
-    """A recipient: a name and a phone number, one notify entity.
+    """A recipient: a name and a phone number, one notify entity; Talk to Assist.
 
     Adding, changing or removing one does not reload the account: the notify platform
-    follows the entry's subentries (see notify.py).
+    follows the entry's subentries (see notify.py), and the inbox reads them as texts come.
     """
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
@@ -75,48 +210,100 @@ class RecipientSubentryFlowHandler(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             recipient = _read_recipient(user_input)
+            assist = self._read_assist(user_input, AssistSettings(), errors)
             if recipient is None:
                 errors[CONF_PHONE_NUMBER] = "invalid_phone_number"
             elif self._number_taken(recipient[CONF_PHONE_NUMBER]):
                 return self.async_abort(reason="already_configured")
-            else:
+            elif not errors:
+                data: dict[str, Any] = dict(recipient)
+                if assist is not None:
+                    data = with_settings(data, assist)
                 return self.async_create_entry(
                     title=recipient_title(recipient[CONF_NAME], recipient[CONF_PHONE_NUMBER]),
-                    data=recipient,
+                    data=data,
                     unique_id=recipient[CONF_PHONE_NUMBER],
                 )
-        return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(RECIPIENT_SCHEMA, user_input),
-            errors=errors,
-        )
+        return await self._async_show("user", _shown(user_input or {}), errors)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Rename a recipient or change its number."""
+        """Rename a recipient, change its number, or its Talk to Assist settings."""
         subentry = self._get_reconfigure_subentry()
+        stored = AssistSettings.of(subentry.data)
         errors: dict[str, str] = {}
         if user_input is not None:
             recipient = _read_recipient(user_input)
+            assist = self._read_assist(user_input, stored, errors)
             if recipient is None:
                 errors[CONF_PHONE_NUMBER] = "invalid_phone_number"
             elif self._number_taken(recipient[CONF_PHONE_NUMBER], but=subentry.subentry_id):
                 return self.async_abort(reason="already_configured")
-            else:
+            elif not errors:
+                data: dict[str, Any] = dict(recipient)
+                if assist is not None:
+                    data = with_settings(data, assist)
+                    if assist.enabled:
+                        # turned on again: a lock-out is lifted
+                        async_clear_assist_locked_out(self.hass, subentry.subentry_id)
+                elif CONF_ASSIST in subentry.data:
+                    data[CONF_ASSIST] = subentry.data[CONF_ASSIST]
                 return self.async_update_and_abort(
                     self._get_entry(),
                     subentry,
                     title=recipient_title(recipient[CONF_NAME], recipient[CONF_PHONE_NUMBER]),
-                    data=recipient,
+                    data=data,
                     unique_id=recipient[CONF_PHONE_NUMBER],
                 )
+        shown = (
+            _shown(user_input)
+            if user_input is not None
+            else {
+                CONF_NAME: subentry.data.get(CONF_NAME),
+                CONF_PHONE_NUMBER: subentry.data.get(CONF_PHONE_NUMBER),
+                CONF_ASSIST: stored.as_form(),
+            }
+        )
+        return await self._async_show("reconfigure", shown, errors)
+
+    def _read_assist(
+        self, user_input: Mapping[str, Any], stored: AssistSettings, errors: dict[str, str]
+    ) -> AssistSettings | None:
+        """The Assist settings submitted (None: the form had no section); errors noted."""
+        form = user_input.get(CONF_ASSIST)
+        if not isinstance(form, Mapping) or not receives_texts(self._get_entry()):
+            return None
+        try:
+            return settings_from_form(form, stored)
+        except InvalidPinError:
+            # keyed by the section, as core does (MQTT): the form shows it above the section
+            errors[CONF_ASSIST] = "invalid_assist_pin"
+            return None
+
+    async def _async_show(
+        self, step_id: str, shown: Mapping[str, Any], errors: dict[str, str]
+    ) -> SubentryFlowResult:
+        entry = self._get_entry()
+        fields: dict[vol.Marker, Any] = dict(RECIPIENT_SCHEMA.schema)
+        if receives_texts(entry):
+            users = await _async_user_options(self.hass)
+            known = {option["value"] for option in users}
+            assist = shown.get(CONF_ASSIST)
+            if isinstance(assist, Mapping) and assist.get(CONF_USER_ID) not in known:
+                # a user removed since: not offered back (the list could not take it)
+                shown = {
+                    **shown,
+                    CONF_ASSIST: {k: v for k, v in assist.items() if k != CONF_USER_ID},
+                }
+            fields[vol.Optional(CONF_ASSIST)] = _assist_section(
+                users, folded=CONF_ASSIST not in errors
+            )
         return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                RECIPIENT_SCHEMA, user_input or subentry.data
-            ),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), shown),
             errors=errors,
+            description_placeholders={"assist_note": await _async_assist_note(self.hass, entry)},
         )
 
     def _number_taken(self, number: str, *, but: str | None = None) -> bool:

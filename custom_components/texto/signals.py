@@ -59,6 +59,22 @@ class SmsReceivedData(TypedDict):
     complete: bool
 
 
+class AssistData(TypedDict):
+    """The data of a ``texto_assist`` event: one exchange with Assist, texts left out."""
+
+    #: the account's entry id
+    account: str
+    #: the recipient's notify entity, None when it has none (removed meanwhile)
+    recipient: str | None
+    agent_id: str
+    #: an answer was submitted to the outbox
+    answered: bool
+    #: the parts the answer bills (0 when none was sent)
+    parts: int
+    #: what was received, PIN removed, masked beyond its first three words
+    text: str
+
+
 #: the account's sends changed: outbox, last send, parts sent
 SIGNAL_SENDS_CHANGED: SignalTypeFormat[()] = SignalTypeFormat("texto_{}_sends_changed")
 #: a new delivery report (after its bus event)
@@ -67,6 +83,9 @@ SIGNAL_DELIVERY_REPORT: SignalTypeFormat[DeliveryReportData] = SignalTypeFormat(
 )
 #: a new reply (after its bus event)
 SIGNAL_SMS_RECEIVED: SignalTypeFormat[SmsReceivedData] = SignalTypeFormat("texto_{}_sms_received")
+
+#: an exchange with Assist ended (after its bus event)
+SIGNAL_ASSIST: SignalTypeFormat[AssistData] = SignalTypeFormat("texto_{}_assist")
 
 #: the open alerts changed (raised, escalated, ended): integration-wide, not formatted
 SIGNAL_ALERTS_CHANGED: SignalType[()] = SignalType("texto_alerts_changed")

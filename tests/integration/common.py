@@ -80,8 +80,9 @@ def smsmode_entry(
     *,
     options: dict[str, Any] | None = None,
     minor_version: int = CURRENT_MINOR_VERSION,
+    subentries_data: list[ConfigSubentryData] | None = None,
 ) -> MockConfigEntry:
-    """A smsmode account on the simulator, with Alice as recipient."""
+    """A smsmode account on the simulator, with Alice as recipient (or ``subentries_data``)."""
     return MockConfigEntry(
         domain=DOMAIN,
         minor_version=minor_version,
@@ -94,7 +95,7 @@ def smsmode_entry(
             CONF_WEBHOOK_ID: secrets.token_hex(32),
         },
         options=options or {},
-        subentries_data=[recipient("Alice", ALICE)],
+        subentries_data=subentries_data or [recipient("Alice", ALICE)],
     )
 
 
@@ -123,8 +124,10 @@ def modem_entry(
     device: str | None = None,
     pin: str | None = None,
     options: dict[str, Any] | None = None,
+    subentries_data: list[ConfigSubentryData] | None = None,
 ) -> MockConfigEntry:
-    """A modem account on the fake modem (its pty, or ``device``), with Alice as recipient."""
+    """A modem account on the fake modem (its pty, or ``device``), with Alice as recipient
+    (or ``subentries_data``)."""
     device = device or fake.path
     data: dict[str, Any] = {
         CONF_PROVIDER: "modem",
@@ -141,7 +144,7 @@ def modem_entry(
         unique_id=f"modem:{device}",
         data=data,
         options=options or {},
-        subentries_data=[recipient("Alice", ALICE)],
+        subentries_data=subentries_data or [recipient("Alice", ALICE)],
     )
 
 
