@@ -49,6 +49,7 @@ from homeassistant.config_entries import (  # noqa: E402
     ConfigSubentryData,
 )
 
+from custom_components.texto.assist_settings import AssistSettings, hash_pin  # noqa: E402
 from custom_components.texto.config_flow import TextoConfigFlow, account_unique_id  # noqa: E402
 from custom_components.texto.const import (  # noqa: E402
     CONF_BAUDRATE,
@@ -70,6 +71,8 @@ RECIPIENTS = {
     Provider.SMS123: ("Chloé", "+33611223344"),
     Provider.MODEM: ("David", "+33645678901"),
 }
+#: David may text Assist through the modem: "1234 turn on the kitchen light" (docs/assist.md)
+DEMO_ASSIST_PIN = "1234"
 
 
 def _gateway_entry(
@@ -113,6 +116,10 @@ def _entry(
     unique_id: str,
 ) -> ConfigEntry:
     name, number = RECIPIENTS[provider]
+    recipient: dict[str, Any] = {"name": name, "phone_number": number}
+    if provider is Provider.MODEM:
+        assist = AssistSettings(enabled=True, pin_hash=hash_pin(DEMO_ASSIST_PIN))
+        recipient["assist"] = assist.as_data()
     return ConfigEntry(
         data=data,
         discovery_keys={},
@@ -122,7 +129,7 @@ def _entry(
         source=SOURCE_USER,
         subentries_data=[
             ConfigSubentryData(
-                data={"name": name, "phone_number": number},
+                data=recipient,
                 subentry_type="recipient",
                 title=recipient_title(name, number),
                 unique_id=number,

@@ -588,9 +588,13 @@ class AlertManager:
             return
         self._start(self._async_reply(data))
 
-    async def _async_reply(self, data: dict[str, Any]) -> None:
-        sender, text = str(data.get("sender")), normalised(data["text"])
-        candidates = [
+    def acknowledges(self, sender: str, text: str) -> bool:
+        """Whether ``text`` from ``sender`` would acknowledge an open alert (Assist leaves it)."""
+        return bool(self._acknowledged_by(sender, normalised(text)))
+
+    def _acknowledged_by(self, sender: str, text: str) -> list[Alert]:
+        """The open alerts a reply ``text`` (normalised) from ``sender`` acknowledges."""
+        return [
             alert
             for alert in self.alerts.values()
             if alert.open
@@ -598,6 +602,10 @@ class AlertManager:
             and text in alert.texts
             and any(rung.number == sender for rung in alert.ladder)
         ]
+
+    async def _async_reply(self, data: dict[str, Any]) -> None:
+        sender, text = str(data.get("sender")), normalised(data["text"])
+        candidates = self._acknowledged_by(sender, text)
         if not candidates:
             return
         answered = alert_id_of(

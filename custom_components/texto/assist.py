@@ -35,6 +35,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.translation import async_get_translations
 
+from .alerts import DATA_ALERTS, async_get_alerts
 from .assist_settings import AssistSettings, pin_matches, with_settings
 from .assist_text import fit_answer, mask, needs_pin, split_pin
 from .const import DOMAIN, EVENT_ASSIST, SUBENTRY_TYPE_RECIPIENT, TRUST_PIN
@@ -174,6 +175,11 @@ class AssistDesk:
             # a text opening with a PIN-shaped token may hold the PIN: not in any event
             return Screening(Verdict.REFUSED if found else Verdict.ORDINARY)
         if found is None:
+            if DATA_ALERTS in self.hass.data and async_get_alerts(self.hass).acknowledges(
+                number, text
+            ):
+                # an open alert's "OK": it acknowledges the alert, and is not a question
+                return Screening(Verdict.NOT_FOR_ASSIST)
             return Screening(Verdict.ACCEPTED, command=text.strip())
         return self._check_pin(subentry, settings, *found)
 

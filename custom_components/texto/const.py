@@ -106,9 +106,6 @@ EVENT_SEND_FAILED: Final = "texto_send_failed"
 # --- alerts that escalate until someone answers ------------------------------------------
 EVENT_ALERT: Final = "texto_alert"
 #: the ``type`` of a ``texto_alert`` event, in the order an alert lives them
-#: an SMS exchange with Assist (issue "Text your home"): account, recipient, agent_id,
-#: answered, parts, text (masked beyond its first three words)
-EVENT_ASSIST: Final = "texto_assist"
 ALERT_EVENT_TYPES: Final = ("raised", "escalated", "acknowledged", "cancelled", "unanswered")
 
 # --- Talk to Assist: texts from chosen recipients go to a conversation agent ----------------
@@ -133,6 +130,8 @@ TRUST_VERIFIED: Final = "verified"
 DEFAULT_AGENT_ID: Final = "conversation.home_assistant"
 DEFAULT_ASSIST_MAX_PER_HOUR: Final = 10
 DEFAULT_ASSIST_MAX_PARTS: Final = 2
+#: an SMS exchange with Assist: account, recipient, agent_id, answered, parts, text (masked
+#: beyond its first three words)
 EVENT_ASSIST: Final = "texto_assist"
 
 # --- polling -------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from custom_components.texto.const import (
     CONF_PHONE_NUMBER,
     CONF_RECEIVE_MODE,
     DOMAIN,
+    EVENT_ALERT,
     EVENT_ASSIST,
     EVENT_SMS_RECEIVED,
     SUBENTRY_TYPE_RECIPIENT,
@@ -634,6 +635,39 @@ async def test_verified_mode_wants_the_pin_for_locks_alarms_doors_and_covers(
     await fake_modem.inject_reply(BOB, "2024 was a good year")
     await eventually(lambda: len(fake_modem.sent_texts()) == 7)
     assert agent.texts == ["open the garage", "2024 was a good year"]
+
+
+async def test_verified_mode_leaves_an_alerts_ok_to_the_alert(
+    hass: HomeAssistant,
+    fake_modem: FakeModem,
+    fake_agent: tuple[FakeAgent, str],
+    no_loop_window: None,
+) -> None:
+    """Alice, texted an alert, answers "OK": the alert is acknowledged, Assist is not asked."""
+    agent, agent_id = fake_agent
+    await set_up(
+        hass,
+        modem_entry(fake_modem, subentries_data=[assisted(trust="verified", agent_id=agent_id)]),
+    )
+    alerts = record(hass, EVENT_ALERT)
+    await hass.services.async_call(
+        DOMAIN,
+        "raise_alert",
+        {"message": "Fuite d'eau, répondez OK", "recipients": ["notify.alice"]},
+        blocking=True,
+        return_response=True,
+    )
+    await eventually(lambda: len(fake_modem.sent_texts()) == 1)
+
+    await fake_modem.inject_reply(ALICE, "OK")
+    await eventually(lambda: [event["type"] for event in alerts] == ["raised", "acknowledged"])
+    await settle(hass)
+    assert agent.calls == []
+    assert len(fake_modem.sent_texts()) == 1  # no "I did not understand" paid for
+
+    # the alert ended: Alice's texts are questions for Assist again
+    await fake_modem.inject_reply(ALICE, "OK, is the water off?")
+    await eventually(lambda: agent.texts == ["OK, is the water off?"])
 
 
 # --- the answer -------------------------------------------------------------------------------
