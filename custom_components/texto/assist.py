@@ -25,20 +25,24 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final, Protocol
 
+from homeassistant.components.homeassistant.exposed_entities import async_should_expose
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import intent
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
 
 from .alerts import DATA_ALERTS, async_get_alerts
 from .assist_settings import AssistSettings, pin_matches, with_settings
 from .assist_text import fit_answer, mask, needs_pin, split_pin
-from .const import DOMAIN, EVENT_ASSIST, SUBENTRY_TYPE_RECIPIENT, TRUST_PIN
+from .const import DEFAULT_AGENT_ID, DOMAIN, EVENT_ASSIST, SUBENTRY_TYPE_RECIPIENT, TRUST_PIN
 from .gateway.errors import GatewayError, MessageTooLongError
 from .gateway.models import PreparedSend, SendRequest, TextPolicy
 from .issues import async_raise_assist_capped, async_raise_assist_locked_out
@@ -47,16 +51,22 @@ from .signals import SIGNAL_ASSIST, AssistData
 
 _LOGGER = logging.getLogger(__name__)
 
-#: failed checks within ``WINDOW`` that turn Assist off for a recipient
+#: failed checks within ``WINDOW`` that turn Assist off for a recipient ...
 LOCKOUT_FAILURES: Final = 5
+#: ... or within ``DAY``: four guesses an hour, all day long, are not left to go on
+LOCKOUT_FAILURES_A_DAY: Final = 10
 #: the window of the lock-out and of the hourly limit, in seconds
 WINDOW: Final = 3600.0
+DAY: Final = 86400.0
+#: a text older than this when it reaches Texto (read after a restart, from a SIM's backlog,
+#: a gateway's retried callback) is not acted on: "open the garage" sent at 8 is not for 8 pm
+STALE_AFTER: Final = timedelta(minutes=10)
 #: a text from a number this soon after Texto's answer to it is taken for an auto-reply
 LOOP_GUARD_SECONDS: Final = 10.0
 #: the longest an agent may think (an LLM agent can be slow; a hung one must not linger)
 AGENT_TIMEOUT: Final = 60.0
 #: the domains whose entities need the PIN in the text, even on a vouched-for channel
-SENSITIVE_DOMAINS: Final = ("lock", "alarm_control_panel", "cover")
+SENSITIVE_DOMAINS: Final = ("lock", "alarm_control_panel", "cover", "valve")
 
 #: the answers Texto writes itself, when the translations cannot be read
 _ENGLISH: Final = {
@@ -90,6 +100,8 @@ class Screening:
     verdict: Verdict
     command: str = ""
     pin_given: bool = False
+    #: what ``texto_sms_received`` says instead of the text (the PIN removed), if anything
+    event_text: str | None = None
 
     @property
     def fires(self) -> bool:
@@ -159,6 +171,9 @@ class AssistDesk:
                 # after a lock-out, a PIN or a guess must not reach the recorder either
                 _LOGGER.debug("%s: a text holding a PIN, Assist locked out: ignored", self._title)
                 return Screening(Verdict.REFUSED)
+            if found is not None and pin_matches(settings.pin_hash, found[0]):
+                # Assist turned off, a PIN still stored: the text is a reply, the PIN not in it
+                return Screening(Verdict.NOT_FOR_ASSIST, event_text=found[1])
             return Screening(Verdict.NOT_FOR_ASSIST)
         if self._is_answer_to_answer(number, text):
             _LOGGER.debug(
@@ -180,7 +195,8 @@ class AssistDesk:
             ):
                 # an open alert's "OK": it acknowledges the alert, and is not a question
                 return Screening(Verdict.NOT_FOR_ASSIST)
-            return Screening(Verdict.ACCEPTED, command=text.strip())
+            command = text.strip()
+            return Screening(Verdict.ACCEPTED, command=command, event_text=command)
         return self._check_pin(subentry, settings, *found)
 
     def _check_pin(
@@ -189,7 +205,7 @@ class AssistDesk:
         if not pin_matches(settings.pin_hash, pin):
             self._fail(subentry)
             return Screening(Verdict.REFUSED)
-        return Screening(Verdict.ACCEPTED, command=rest, pin_given=True)
+        return Screening(Verdict.ACCEPTED, command=rest, pin_given=True, event_text=rest)
 
     def _is_answer_to_answer(self, number: str, text: str) -> bool:
         last = self._last_answers.get(number)
@@ -199,17 +215,22 @@ class AssistDesk:
         return time.monotonic() - sent_at < LOOP_GUARD_SECONDS or _comparable(text) == answer
 
     def _fail(self, subentry: ConfigSubentry) -> None:
-        """Count a failed check; the fifth within the hour turns Assist off for the recipient."""
+        """Count a failed check; the fifth in an hour or the tenth in a day locks Assist out.
+
+        Only for this recipient; a repair issue turns it back on.
+        """
         failures = self._failures.setdefault(subentry.subentry_id, deque())
         now = time.monotonic()
-        _drop_old(failures, now)
+        _drop_old(failures, now, DAY)
         failures.append(now)
+        this_hour = len(_recent(failures, now))
         _LOGGER.debug(
-            "%s: a text failed Talk to Assist's check (%d in the past hour)",
+            "%s: a text failed Talk to Assist's check (%d in the past hour, %d in the day)",
             self._title,
+            this_hour,
             len(failures),
         )
-        if len(failures) >= LOCKOUT_FAILURES:
+        if this_hour >= LOCKOUT_FAILURES or len(failures) >= LOCKOUT_FAILURES_A_DAY:
             self._lock_out(subentry.subentry_id)
 
     def _lock_out(self, subentry_id: str) -> None:
@@ -241,8 +262,12 @@ class AssistDesk:
         *,
         recipient: str | None,
         complete: bool,
+        received_at: datetime | None,
     ) -> None:
         """Run the exchange of an accepted text (its event has fired)."""
+        if received_at is not None and dt_util.utcnow() - received_at > STALE_AFTER:
+            _LOGGER.debug("%s: a text received long ago is not passed to Assist", self._title)
+            return
         if not complete:
             # a part that never came could have changed the command ("... and unlock")
             _LOGGER.debug("%s: a text that arrived in part is not passed to Assist", self._title)
@@ -299,7 +324,10 @@ class AssistDesk:
     ) -> str | None:
         """What to text back: the agent's answer, or Texto's own asking for the PIN."""
         command = screening.command
-        if not screening.pin_given and needs_pin(command, self._sensitive_names()):
+        if not screening.pin_given and (
+            needs_pin(command, self._sensitive_names())
+            or self._llm_reaches_sensitive(settings.agent_id)
+        ):
             _LOGGER.debug("%s: a lock, alarm, door or cover without the PIN", self._title)
             return await self._async_text(
                 "assist_needs_pin" if settings.pin_set else "assist_no_pin"
@@ -322,11 +350,19 @@ class AssistDesk:
                 result = await conversation.async_converse(
                     self.hass,
                     command,
-                    # one conversation per recipient: "and the garage?" follows on
-                    f"texto-{subentry.subentry_id}",
+                    # one conversation per recipient: "and the garage?" follows on; the
+                    # texts without the PIN have their own, so that "the left one" does
+                    # not carry on "1234 open the garage"
+                    f"texto-{subentry.subentry_id}{'-pin' if screening.pin_given else ''}",
                     context,
                     language=self.hass.config.language,
                     agent_id=settings.agent_id,
+                )
+                response = result.response
+                speech = str((response.speech.get("plain") or {}).get("speech") or "")
+                not_understood = (
+                    response.response_type is intent.IntentResponseType.ERROR
+                    and response.error_code is intent.IntentResponseErrorCode.NO_INTENT_MATCH
                 )
         except TimeoutError:
             _LOGGER.warning(
@@ -339,8 +375,28 @@ class AssistDesk:
                 "%s: the conversation agent failed (%s)", self._title, type(err).__name__
             )
             return None
-        speech: str = result.response.speech.get("plain", {}).get("speech", "")
-        return speech.strip() or None
+        if not_understood and not screening.pin_given:
+            # "thanks", "👍", an auto-reply: a paid "Sorry, I couldn't understand" helps no one
+            _LOGGER.debug("%s: Assist did not understand a text without the PIN", self._title)
+            return None
+        # a lone surrogate from an agent cannot be encoded for the network
+        return "".join(c for c in speech if not 0xD800 <= ord(c) <= 0xDFFF).strip() or None
+
+    def _llm_reaches_sensitive(self, agent_id: str) -> bool:
+        """Whether an agent other than HA's own can act on an exposed lock, alarm, cover, valve.
+
+        Words cannot bound what an LLM understands ("let the delivery man in"): every text
+        without the PIN needs it then.
+        """
+        if agent_id == DEFAULT_AGENT_ID:
+            return False
+        try:
+            return any(
+                async_should_expose(self.hass, "conversation", state.entity_id)
+                for state in self.hass.states.async_all(SENSITIVE_DOMAINS)
+            )
+        except KeyError:  # Home Assistant's exposure settings not loaded: assume exposed
+            return bool(self.hass.states.async_entity_ids(SENSITIVE_DOMAINS))
 
     async def _async_user_can_act(self, settings: AssistSettings) -> bool:
         """Whether the user the exchanges act as still exists and is active (when one is set)."""
@@ -442,8 +498,8 @@ def _comparable(text: str) -> str:
     return " ".join(text.replace("…", "...").split()).casefold()
 
 
-def _drop_old(times: deque[float], now: float) -> None:
-    while times and now - times[0] >= WINDOW:
+def _drop_old(times: deque[float], now: float, window: float = WINDOW) -> None:
+    while times and now - times[0] >= window:
         times.popleft()
 
 

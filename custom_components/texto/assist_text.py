@@ -12,10 +12,12 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Final
 
-#: a PIN-shaped token: 4 to 8 ASCII digits opening the text, then a separator or the end
-#: ("1234 is the alarm on?", "1234: ...", "1234, ..."): a comma typed after the PIN must
-#: not make the text an ordinary reply, whose event would then hold the PIN
-_PIN_TOKEN: Final = re.compile(r"\s*([0-9]{4,8})(?:[\s,.:;]+|$)")
+#: a PIN-shaped token: 4 to 8 digits opening the text (after any punctuation), then
+#: anything that is not a letter or a digit, or the end ("1234 is the alarm on?", "1234-open",
+#: "(1234) open", "1234… open"): however the PIN is typed off from the rest, it must not make
+#: the text an ordinary reply, whose event would then hold the PIN. Read after NFKC (a phone's
+#: full-width digits become ASCII) with format characters (zero-width spaces) removed.
+_PIN_TOKEN: Final = re.compile(r"[^\w]*([0-9]{4,8})(?:[^\w]+|$)", re.ASCII)
 
 ELLIPSIS: Final = "…"
 #: what replaces the words of a text beyond the first ones, in events
@@ -34,6 +36,9 @@ SENSITIVE_WORDS: Final = frozenset(
         *("garage", "garages", "door", "doors", "gate", "gates", "cover", "covers"),
         *("shutter", "shutters", "blind", "blinds", "curtain", "curtains"),
         *("open", "opens", "opened", "opening", "close", "closes", "closed", "closing"),
+        *("raise", "raises", "lift", "lifts", "lower", "lowers", "shut", "shuts"),
+        *("shade", "shades", "awning", "awnings", "window", "windows", "valve", "valves"),
+        *("latch", "unlatch", "bolt", "unbolt", "security"),
         # French
         *("serrure", "serrures", "verrou", "verrous", "verrouille", "verrouiller"),
         *("verrouillez", "verrouillee", "verrouillees", "verrouilles"),
@@ -44,16 +49,24 @@ SENSITIVE_WORDS: Final = frozenset(
         *("store", "stores", "rideau", "rideaux"),
         *("ouvre", "ouvrir", "ouvrez", "ouvert", "ouverte", "ouverts", "ouvertes"),
         *("ferme", "fermer", "fermez", "fermee", "fermes", "fermees"),
+        *("monte", "monter", "montez", "remonte", "remonter", "remontez"),
+        *("baisse", "baisser", "baissez", "descends", "descendre", "descendez"),
+        *("banne", "bannes", "auvent", "auvents", "fenetre", "fenetres", "baie", "baies"),
+        *("velux", "lucarne", "lucarnes", "barre", "barrer", "barrez", "vanne", "vannes"),
+        *("desarmement", "deverrouillage", "verrouillage", "securite"),
     }
 )
 
 
 def split_pin(text: str) -> tuple[str, str] | None:
     """``(pin, rest)`` when ``text`` opens with a PIN-shaped token, else None."""
-    match = _PIN_TOKEN.match(text)
+    opening = "".join(
+        char for char in unicodedata.normalize("NFKC", text) if unicodedata.category(char) != "Cf"
+    )
+    match = _PIN_TOKEN.match(opening)
     if match is None:
         return None
-    return match.group(1), text[match.end() :].strip()
+    return match.group(1), opening[match.end() :].strip()
 
 
 def _words(text: str) -> list[str]:

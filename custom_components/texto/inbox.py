@@ -230,10 +230,10 @@ class Inbox:
             return False
         self._record(key, tied=verified)
         data = self._reply_data(reply, answered, verified=verified)
-        accepted = screening if screening and screening.verdict is Verdict.ACCEPTED else None
-        if accepted is not None:
+        if screening is not None and screening.event_text is not None:
             # alert acknowledgements keep working; the PIN never reaches the recorder
-            data["text"] = accepted.command
+            data["text"] = screening.event_text
+        accepted = screening if screening and screening.verdict is Verdict.ACCEPTED else None
         self.hass.bus.async_fire(EVENT_SMS_RECEIVED, dict(data))
         async_dispatcher_send(self.hass, SIGNAL_SMS_RECEIVED.format(self.entry.entry_id), data)
         if accepted is not None and subentry is not None:
@@ -243,6 +243,7 @@ class Inbox:
                 accepted,
                 recipient=data["sender_entity_id"],
                 complete=reply.complete,
+                received_at=reply.received_at,
             )
         return True
 

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import pytest
@@ -50,6 +51,7 @@ from custom_components.texto.const import (
     EVENT_SMS_RECEIVED,
     SUBENTRY_TYPE_RECIPIENT,
 )
+from custom_components.texto.gateway.base import PARIS
 from custom_components.texto.gateway.encoding import encode
 from custom_components.texto.gateway.models import TextPolicy
 from custom_components.texto.polling import get_poller
@@ -57,6 +59,7 @@ from custom_components.texto.recipient_flow import recipient_title
 from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.modem import FakeModem
 from tests.simulator.sms123 import Sms123Simulator
+from tests.simulator.sms_pdus import deliver_pdus
 from tests.simulator.smsmode import SmsmodeSimulator
 
 from .callbacks import url_of
@@ -360,7 +363,8 @@ async def test_a_text_without_the_pin_from_another_number_or_a_disabled_recipien
     assert [(event["sender"], event["text"]) for event in received] == [
         (ALICE, "turn on the kitchen light"),
         (BOB, f"{PIN} turn on the kitchen light"),
-        (CAROL, f"{PIN} turn on the kitchen light"),
+        # Assist off, her PIN still stored: the PIN is kept out of the event all the same
+        (CAROL, "turn on the kitchen light"),
     ]
 
 
@@ -413,8 +417,9 @@ async def test_the_right_pin_reaches_the_agent_without_the_pin(
 
     [call] = agent.calls
     assert call.text == "is the alarm on?"
-    # one conversation per recipient (not a ULID: kept as given), acting as the user chosen
-    assert call.conversation_id == f"texto-{_subentry_id(entry)}"
+    # one conversation per recipient (not a ULID: kept as given), its texts with the PIN
+    # apart from those without, acting as the user chosen
+    assert call.conversation_id == f"texto-{_subentry_id(entry)}-pin"
     assert call.context.user_id == user.id
     assert call.language == hass.config.language
     assert _answers(smsmode_sim) == ["Done."]
@@ -631,10 +636,12 @@ async def test_verified_mode_wants_the_pin_for_locks_alarms_doors_and_covers(
     await fake_modem.inject_reply(ALICE, f"{PIN} open the garage")
     await eventually(lambda: len(fake_modem.sent_texts()) == 6)
     assert agent.texts == ["open the garage"]
-    # with no PIN stored, a number opening the text is words like any other
+    # an agent other than Home Assistant's own (an LLM) with covers to act on: words cannot
+    # bound what it understands, so any text without the PIN needs it (Bob has none)
     await fake_modem.inject_reply(BOB, "2024 was a good year")
     await eventually(lambda: len(fake_modem.sent_texts()) == 7)
-    assert agent.texts == ["open the garage", "2024 was a good year"]
+    assert agent.texts == ["open the garage"]
+    assert fake_modem.sent_texts()[-1][1].startswith("Locks, alarms, doors and covers need a PIN")
 
 
 async def test_verified_mode_leaves_an_alerts_ok_to_the_alert(
@@ -668,6 +675,76 @@ async def test_verified_mode_leaves_an_alerts_ok_to_the_alert(
     # the alert ended: Alice's texts are questions for Assist again
     await fake_modem.inject_reply(ALICE, "OK, is the water off?")
     await eventually(lambda: agent.texts == ["OK, is the water off?"])
+
+
+async def test_a_text_received_long_ago_is_not_acted_on(
+    hass: HomeAssistant, fake_modem: FakeModem, kitchen_light: str
+) -> None:
+    """ "1234 turn on the kitchen light" sent this morning, read from the SIM tonight."""
+    await set_up(hass, modem_entry(fake_modem, subentries_data=[assisted()]))
+    assists = record(hass, EVENT_ASSIST)
+    received = record(hass, EVENT_SMS_RECEIVED)
+
+    this_morning = datetime.now(PARIS).replace(microsecond=0) - timedelta(hours=12)
+    [pdu] = deliver_pdus(ALICE, f"{PIN} turn on the kitchen light", when=this_morning)
+    fake_modem.store_pdu(pdu)
+    await eventually(lambda: bool(received))
+    await settle(hass)
+
+    assert _light(hass) == "off"
+    assert fake_modem.sent_texts() == []
+    assert assists == []
+    # the reply itself still fires, without the PIN
+    assert [event["text"] for event in received] == ["turn on the kitchen light"]
+
+
+async def test_verified_mode_answers_nothing_to_a_text_assist_does_not_understand(
+    hass: HomeAssistant, fake_modem: FakeModem, kitchen_light: str, no_loop_window: None
+) -> None:
+    """ "Thanks!", "👍": a paid "Sorry, I couldn't understand that" would help no one."""
+    await set_up(hass, modem_entry(fake_modem, subentries_data=[assisted(trust="verified")]))
+    assists = record(hass, EVENT_ASSIST)
+
+    await fake_modem.inject_reply(ALICE, "Thanks a lot!")
+    await eventually(lambda: bool(assists))
+    assert fake_modem.sent_texts() == []
+    assert (assists[0]["answered"], assists[0]["parts"]) == (False, 0)
+
+    # with the PIN, the recipient asked on purpose: they are told it was not understood
+    await fake_modem.inject_reply(ALICE, f"{PIN} blorp the flux")
+    await eventually(lambda: len(fake_modem.sent_texts()) == 1)
+    # and a question it understands is answered without the PIN
+    await fake_modem.inject_reply(ALICE, "turn on the kitchen light")
+    await eventually(lambda: len(fake_modem.sent_texts()) == 2)
+    assert _light(hass) == "on"
+
+
+def test_slow_guessing_is_locked_out_within_a_day(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four wrong PINs an hour never reach five in an hour: the tenth in a day locks out."""
+    clock = [1000.0]
+
+    class Clock:
+        @staticmethod
+        def monotonic() -> float:
+            return clock[0]
+
+    monkeypatch.setattr(assist, "time", Clock)
+    entry = MockConfigEntry(domain=DOMAIN, subentries_data=[assisted()])
+    entry.add_to_hass(hass)
+    [subentry] = entry.subentries.values()
+    desk = assist.AssistDesk(hass, entry, outbox=None)  # type: ignore[arg-type]
+    locked: list[str] = []
+    monkeypatch.setattr(desk, "_lock_out", locked.append)
+
+    for guess in range(9):
+        clock[0] += 900.0 * (4 if guess % 4 == 0 else 1)  # 4 an hour at most
+        desk.screen(subentry, ALICE, f"{1000 + guess} open", trusted=False)
+    assert locked == []
+    clock[0] += 900.0
+    desk.screen(subentry, ALICE, "2000 open", trusted=False)
+    assert locked == [subentry.subentry_id]
 
 
 # --- the answer -------------------------------------------------------------------------------
@@ -1070,6 +1147,12 @@ def test_a_pin_is_hashed_with_a_salt_and_checked() -> None:
         ("  12345678: allume", ("12345678", "allume")),
         ("1234, turn on", ("1234", "turn on")),
         ("1234", ("1234", "")),
+        ("1234-open the garage", ("1234", "open the garage")),
+        ("1234… open", ("1234", "open")),
+        ("(1234) open", ("1234", "open")),
+        ("\u200b1234 open", ("1234", "open")),
+        ("１２３４ open", ("1234", "open")),
+        ("0612345678 call me", None),
         ("123 is it on", None),
         ("123456789 is it on", None),
         ("1234a turn on", None),
@@ -1089,6 +1172,11 @@ def test_the_pin_opens_the_text(text: str, expected: tuple[str, str] | None) -> 
         ("désarme l'alarme", True),
         ("lock the front", True),
         ("raise the Pergola", True),
+        ("raise the shades in the kitchen", True),
+        ("kitchen windows down", True),
+        ("monte les bannes du jardin", True),
+        ("baisse les fenêtres du salon", True),
+        ("ferme la vanne d'eau", True),
         ("turn on the kitchen light", False),
         ("quelle température fait-il ?", False),
         ("is the armchair lamp on", False),
