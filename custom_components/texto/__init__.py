@@ -38,7 +38,7 @@ from .entry import TextoConfigEntry
 from .gateway.models import Provider
 from .gateway.phases import phase_tracing
 from .gateway.providers import PROVIDERS
-from .issues import async_check_credit, async_clear_issues
+from .issues import async_check_credit, async_clear_assist_locked_out, async_clear_issues
 from .journal import JournalFiles
 from .modem_balance import UssdBalanceCoordinator
 from .modem_status import ModemStatusCoordinator
@@ -118,7 +118,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> boo
     # event entities look as if something had arrived).
     settings = _settings(entry)
 
+    recipients = set(entry.subentries)
+
     async def async_reload_on_settings(hass: HomeAssistant, entry: TextoConfigEntry) -> None:
+        # a recipient removed takes its Talk to Assist lock-out issue with it
+        for removed in recipients - set(entry.subentries):
+            async_clear_assist_locked_out(hass, removed)
+        recipients.intersection_update(entry.subentries)
+        recipients.update(entry.subentries)
         if _settings(entry) != settings:
             hass.config_entries.async_schedule_reload(entry.entry_id)
 

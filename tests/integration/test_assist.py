@@ -1262,12 +1262,17 @@ async def test_the_fix_flow_of_a_removed_recipient_stops(
     }
     entry = await set_up(hass, smsmode_entry(smsmode_sim, subentries_data=[locked]))
     subentry_id = _subentry_id(entry)
-    hass.config_entries.async_remove_subentry(entry, subentry_id)
-    await hass.async_block_till_done()
-
+    issue_id = f"assist_locked_out_{subentry_id}"
     flows = repairs_flow_manager(hass)
     assert flows is not None
-    result = await flows.async_init(DOMAIN, data={"issue_id": f"assist_locked_out_{subentry_id}"})
+    # the repair opened, then the recipient removed (in another tab)
+    result = await flows.async_init(DOMAIN, data={"issue_id": issue_id})
+    hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    # the issue went with the recipient
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+    result = await flows.async_configure(result["flow_id"], {})
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "recipient_removed"
