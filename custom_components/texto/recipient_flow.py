@@ -34,7 +34,6 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-from homeassistant.helpers.translation import async_get_translations
 
 from .assist_settings import (
     MAX_PARTS_RANGE,
@@ -58,7 +57,6 @@ from .const import (
     CONF_TRUST,
     CONF_USER_ID,
     DEFAULT_AGENT_ID,
-    DOMAIN,
     MESSAGE_CLASS_REPLIES,
     PROVIDER_MODEM,
     TRUST_PIN,
@@ -147,19 +145,22 @@ def receives_texts(entry: ConfigEntry[Any]) -> bool:
         return False
 
 
-async def _async_assist_note(hass: HomeAssistant, entry: ConfigEntry[Any]) -> str:
-    """What the form says of Assist on this account: nothing, or why it is limited or absent."""
+def _form_variant(entry: ConfigEntry[Any]) -> str:
+    """What the form says of Assist on this account: its step's suffix.
+
+    ``""`` (offered), ``"_replies_class_only"`` (smsmode, sending outside the class its
+    replies come back in) or ``"_no_assist"`` (a route that receives nothing). Each variant's
+    description says it in the reader's language: a note the server filled in as a
+    placeholder would be in Home Assistant's language, whatever the browser's.
+    """
     if not receives_texts(entry):
-        key = "assist_not_offered"
-    elif _replies_on_request(entry) and entry.options.get(CONF_MESSAGE_CLASS) != (
+        return "_no_assist"
+    if _replies_on_request(entry) and entry.options.get(CONF_MESSAGE_CLASS) != (
         MESSAGE_CLASS_REPLIES
     ):
         # smsmode: only its "replies allowed" class can be answered
-        key = "assist_replies_class_only"
-    else:
-        return ""
-    strings = await async_get_translations(hass, hass.config.language, "common", {DOMAIN})
-    return strings.get(f"component.{DOMAIN}.common.{key}", "")
+        return "_replies_class_only"
+    return ""
 
 
 def _replies_on_request(entry: ConfigEntry[Any]) -> bool:
@@ -267,6 +268,30 @@ class RecipientSubentryFlowHandler(ConfigSubentryFlow):
         )
         return await self._async_show("reconfigure", shown, errors)
 
+    async def async_step_user_replies_class_only(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Add a recipient on smsmode outside its replies class (the form says so)."""
+        return await self.async_step_user(user_input)
+
+    async def async_step_user_no_assist(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Add a recipient on a route that receives nothing (the form says so)."""
+        return await self.async_step_user(user_input)
+
+    async def async_step_reconfigure_replies_class_only(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Reconfigure a recipient on smsmode outside its replies class."""
+        return await self.async_step_reconfigure(user_input)
+
+    async def async_step_reconfigure_no_assist(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Reconfigure a recipient on a route that receives nothing."""
+        return await self.async_step_reconfigure(user_input)
+
     def _read_assist(
         self, user_input: Mapping[str, Any], stored: AssistSettings, errors: dict[str, str]
     ) -> AssistSettings | None:
@@ -300,10 +325,9 @@ class RecipientSubentryFlowHandler(ConfigSubentryFlow):
                 users, folded=CONF_ASSIST not in errors
             )
         return self.async_show_form(
-            step_id=step_id,
+            step_id=f"{step_id}{_form_variant(entry)}",
             data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), shown),
             errors=errors,
-            description_placeholders={"assist_note": await _async_assist_note(self.hass, entry)},
         )
 
     def _number_taken(self, number: str, *, but: str | None = None) -> bool:

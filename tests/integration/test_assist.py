@@ -1002,26 +1002,44 @@ async def test_the_section_is_offered_where_texts_arrive(
         entry.add_to_hass(hass)
         result = await _recipient_form(hass, entry)
         assist_section = _fields(result).get(CONF_ASSIST)
-        shown[name] = (
-            isinstance(assist_section, section),
-            result["description_placeholders"]["assist_note"],
-        )
+        # the note is the step's own description, in the reader's language (a placeholder the
+        # server filled in would be in Home Assistant's)
+        shown[name] = (isinstance(assist_section, section), result["step_id"])
+        assert not result["description_placeholders"]
 
     assert shown == {
-        "allmysms": (True, ""),
-        "smsmode_replies": (True, ""),
-        "smsmode_standard": (
-            True,
-            "Talk to Assist: smsmode passes on only the texts that answer a message sent in its "
-            "Replies allowed class, and this account sends Standard messages (see the sending "
-            "options).",
-        ),
-        "sms123": (
-            False,
-            "Talk to Assist is not offered on this account: its route receives no texts.",
-        ),
-        "modem": (True, ""),
+        "allmysms": (True, "user"),
+        "smsmode_replies": (True, "user"),
+        "smsmode_standard": (True, "user_replies_class_only"),
+        "sms123": (False, "user_no_assist"),
+        "modem": (True, "user"),
     }
+
+
+@pytest.mark.usefixtures("check_flow_translations")
+async def test_the_forms_with_a_note_save_as_the_others(
+    hass: HomeAssistant, smsmode_sim: SmsmodeSimulator, sms123_sim: Sms123Simulator
+) -> None:
+    """Their steps (``user_no_assist``, ``reconfigure_replies_class_only``) take the form."""
+    sms123 = sms123_entry(sms123_sim)
+    sms123.add_to_hass(hass)
+    result = await _recipient_form(hass, sms123)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Bob", CONF_PHONE_NUMBER: BOB}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert CONF_ASSIST not in result["data"]
+
+    smsmode = smsmode_entry(smsmode_sim)
+    smsmode.add_to_hass(hass)
+    result = await smsmode.start_subentry_reconfigure_flow(hass, _subentry_id(smsmode))
+    assert result["step_id"] == "reconfigure_replies_class_only"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_NAME: "Alice", CONF_PHONE_NUMBER: ALICE, CONF_ASSIST: _form(pin="4821")},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert _settings(smsmode).enabled
 
 
 @pytest.mark.usefixtures("check_flow_translations")
