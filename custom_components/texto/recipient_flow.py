@@ -115,7 +115,7 @@ def _assist_section(users: list[SelectOptionDict], *, folded: bool) -> section:
             {
                 vol.Optional(CONF_ASSIST_ENABLED, default=False): BooleanSelector(),
                 vol.Optional(CONF_AGENT_ID, default=DEFAULT_AGENT_ID): ConversationAgentSelector(),
-                vol.Optional(CONF_TRUST, default=TRUST_PIN): select_selector(
+                vol.Required(CONF_TRUST, default=TRUST_PIN): select_selector(
                     list(TRUSTS), "assist_trust"
                 ),
                 vol.Optional(CONF_ASSIST_PIN): PIN_SELECTOR,
