@@ -340,6 +340,13 @@ class AssistDesk:
         # imported once it is loaded: the conversation component is a heavy module
         from homeassistant.components import conversation  # noqa: PLC0415
 
+        if not screening.pin_given and await self._async_recognized_sensitive(
+            conversation, command, settings.agent_id, context
+        ):
+            _LOGGER.debug("%s: Assist would act on a lock, alarm or cover: PIN needed", self._title)
+            return await self._async_text(
+                "assist_needs_pin" if settings.pin_set else "assist_no_pin"
+            )
         if conversation.async_get_agent_info(self.hass, settings.agent_id) is None:
             _LOGGER.warning(
                 "%s: the conversation agent chosen for a recipient is not there", self._title
@@ -381,6 +388,53 @@ class AssistDesk:
             return None
         # a lone surrogate from an agent cannot be encoded for the network
         return "".join(c for c in speech if not 0xD800 <= ord(c) <= 0xDFFF).strip() or None
+
+    async def _async_recognized_sensitive(
+        self, conversation: Any, command: str, agent_id: str, context: Context
+    ) -> bool:
+        """Whether Home Assistant's own agent would act on a lock, alarm panel, cover, valve.
+
+        Its own intent recognition is asked first, and the targets it would reach looked up
+        as it would look them up ("set the kitchen to 100%" reaches the kitchen's covers, in
+        no word of the text). A question ("HassGetState") acts on nothing. Should this
+        Home Assistant's agent be asked differently, the words alone decide (logged).
+        """
+        if agent_id != DEFAULT_AGENT_ID:
+            return False
+        agent = conversation.async_get_agent(self.hass, DEFAULT_AGENT_ID)
+        try:
+            result = await agent.async_recognize_intent(
+                conversation.ConversationInput(
+                    text=command,
+                    context=context,
+                    conversation_id=None,
+                    device_id=None,
+                    satellite_id=None,
+                    language=self.hass.config.language,
+                    agent_id=DEFAULT_AGENT_ID,
+                )
+            )
+        except Exception as err:  # noqa: BLE001 - Home Assistant's own API, which may change
+            _LOGGER.debug("%s: intent recognition not available (%s)", self._title, err)
+            return False
+        if result is None or "Get" in result.intent.name:
+            return False
+        slots = {name: entity.value for name, entity in result.entities.items()}
+        domains = _as_list(slots.get("domain"))
+        if any(domain in SENSITIVE_DOMAINS for domain in domains):
+            return True
+        constraints = intent.MatchTargetsConstraints(
+            name=_as_text(slots.get("name")),
+            area_name=_as_text(slots.get("area")),
+            floor_name=_as_text(slots.get("floor")),
+            domains=domains or None,
+            device_classes=_as_list(slots.get("device_class")) or None,
+            assistant="conversation",
+        )
+        if not (constraints.name or constraints.area_name or constraints.floor_name):
+            return False
+        match = intent.async_match_targets(self.hass, constraints)
+        return any(state.domain in SENSITIVE_DOMAINS for state in match.states)
 
     def _llm_reaches_sensitive(self, agent_id: str) -> bool:
         """Whether an agent other than HA's own can act on an exposed lock, alarm, cover, valve.
@@ -496,6 +550,19 @@ def _name(subentry: ConfigSubentry) -> str:
 def _comparable(text: str) -> str:
     """A text as the loop guard compares it: spaces, case and "…" as GSM-7 writes it."""
     return " ".join(text.replace("…", "...").split()).casefold()
+
+
+def _as_list(value: object) -> list[str]:
+    """A slot's value as a list of words (a slot may hold one or several)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return []
+
+
+def _as_text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _drop_old(times: deque[float], now: float, window: float = WINDOW) -> None:

@@ -23,6 +23,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigSubentryData
 from homeassistant.const import CONF_NAME, MATCH_ALL
 from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType, section
+from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import intent
 from homeassistant.helpers import issue_registry as ir
@@ -745,6 +746,34 @@ def test_slow_guessing_is_locked_out_within_a_day(
     clock[0] += 900.0
     desk.screen(subentry, ALICE, "2000 open", trusted=False)
     assert locked == [subentry.subentry_id]
+
+
+async def test_verified_mode_asks_home_assistants_agent_what_a_text_would_reach(
+    hass: HomeAssistant, fake_modem: FakeModem, kitchen_light: str, no_loop_window: None
+) -> None:
+    """ "set the kitchen to 100%" names no cover, yet would reach the kitchen's pergola."""
+    kitchen = ar.async_get(hass).async_create("Kitchen")
+    registry = er.async_get(hass)
+    pergola = registry.async_get_or_create("cover", "demo", "pergola", suggested_object_id="p1")
+    registry.async_update_entity(pergola.entity_id, area_id=kitchen.id)
+    hass.states.async_set(pergola.entity_id, "closed", {"friendly_name": "P1"})
+    async_expose_entity(hass, "conversation", pergola.entity_id, True)
+    registry.async_update_entity(LIGHT, area_id=kitchen.id)
+    await set_up(hass, modem_entry(fake_modem, subentries_data=[assisted(trust="verified")]))
+    needs_pin_text = "Start your text with your PIN to act on locks, alarms, doors and covers."
+
+    await fake_modem.inject_reply(ALICE, "set the kitchen to 100%")
+    await eventually(lambda: len(fake_modem.sent_texts()) == 1)
+    assert fake_modem.sent_texts()[-1][1] == needs_pin_text
+    assert _light(hass) == "off"
+
+    # the light alone, or a question, reaches no cover: no PIN needed
+    await fake_modem.inject_reply(ALICE, "turn on the kitchen light")
+    await eventually(lambda: len(fake_modem.sent_texts()) == 2)
+    assert _light(hass) == "on"
+    await fake_modem.inject_reply(ALICE, "is the kitchen light on?")
+    await eventually(lambda: len(fake_modem.sent_texts()) == 3)
+    assert fake_modem.sent_texts()[-1][1] != needs_pin_text
 
 
 # --- the answer -------------------------------------------------------------------------------
