@@ -15,15 +15,14 @@ from homeassistant.helpers import entity_registry as er
 from .account import TextoAccount
 from .alerts import AlertSender, Rung, SpendingCapError
 from .const import (
-    CONF_MESSAGE_CLASS,
     CONF_PHONE_NUMBER,
     DOMAIN,
-    MESSAGE_CLASS_REPLIES,
     SUBENTRY_TYPE_RECIPIENT,
 )
 from .errors import gateway_error, raise_translated, route_name, validation_error
 from .gateway.errors import GatewayError, MessageTooLongError
 from .gateway.models import Route
+from .requests import replies_come_back
 
 
 def _account(hass: HomeAssistant, entry_id: str) -> TextoAccount | None:
@@ -71,11 +70,7 @@ def check_rung(
     """Refuse at once what the rung's route cannot do: receive replies, call, fit the message."""
     gateway = account.routes.first_gateway
     capabilities = gateway.capabilities
-    takes_replies = capabilities.replies and (
-        not capabilities.replies_on_request
-        or account.entry.options.get(CONF_MESSAGE_CLASS) == MESSAGE_CLASS_REPLIES
-    )
-    if reply and not takes_replies:
+    if reply and not replies_come_back(capabilities, account.entry.options):
         raise validation_error(
             "alert_reply_not_received",
             entity_id=rung.entity_id,

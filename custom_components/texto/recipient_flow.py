@@ -51,13 +51,11 @@ from .const import (
     CONF_ASSIST_PIN,
     CONF_MAX_PARTS,
     CONF_MAX_PER_HOUR,
-    CONF_MESSAGE_CLASS,
     CONF_PHONE_NUMBER,
     CONF_PROVIDER,
     CONF_TRUST,
     CONF_USER_ID,
     DEFAULT_AGENT_ID,
-    MESSAGE_CLASS_REPLIES,
     PROVIDER_MODEM,
     TRUST_PIN,
 )
@@ -68,10 +66,12 @@ from .flow_common import (
 from .gateway.errors import (
     InvalidPhoneNumberError,
 )
-from .gateway.models import Provider
+from .gateway.models import Capabilities, Provider
+from .gateway.modem import ModemGateway
 from .gateway.phone import normalize
 from .gateway.providers import PROVIDERS
 from .issues import async_clear_assist_locked_out
+from .requests import replies_come_back
 
 #: the PIN's field: never filled in by the browser (it is not the user's password)
 PIN_SELECTOR: Final = TextSelector(
@@ -134,15 +134,21 @@ def _assist_section(users: list[SelectOptionDict], *, folded: bool) -> section:
     )
 
 
-def receives_texts(entry: ConfigEntry[Any]) -> bool:
-    """Whether the account's route receives texts (modem, AllMySMS, smsmode; not 123-SMS)."""
+def _capabilities(entry: ConfigEntry[Any]) -> Capabilities | None:
+    """What the account's route can do (None for a provider this version does not know)."""
     provider = entry.data.get(CONF_PROVIDER)
     if provider == PROVIDER_MODEM:
-        return True
+        return ModemGateway.capabilities
     try:
-        return PROVIDERS[Provider(str(provider))].capabilities.replies
+        return PROVIDERS[Provider(str(provider))].capabilities
     except (KeyError, ValueError):
-        return False
+        return None
+
+
+def receives_texts(entry: ConfigEntry[Any]) -> bool:
+    """Whether the account's route receives texts (modem, AllMySMS, smsmode; not 123-SMS)."""
+    capabilities = _capabilities(entry)
+    return capabilities is not None and capabilities.replies
 
 
 def _form_variant(entry: ConfigEntry[Any]) -> str:
@@ -153,22 +159,13 @@ def _form_variant(entry: ConfigEntry[Any]) -> str:
     description says it in the reader's language: a note the server filled in as a
     placeholder would be in Home Assistant's language, whatever the browser's.
     """
-    if not receives_texts(entry):
+    capabilities = _capabilities(entry)
+    if capabilities is None or not capabilities.replies:
         return "_no_assist"
-    if _replies_on_request(entry) and entry.options.get(CONF_MESSAGE_CLASS) != (
-        MESSAGE_CLASS_REPLIES
-    ):
+    if not replies_come_back(capabilities, entry.options):
         # smsmode: only its "replies allowed" class can be answered
         return "_replies_class_only"
     return ""
-
-
-def _replies_on_request(entry: ConfigEntry[Any]) -> bool:
-    """Whether only the sends made to take replies can be answered on this gateway."""
-    provider = entry.data.get(CONF_PROVIDER)
-    if provider == PROVIDER_MODEM:
-        return False
-    return PROVIDERS[Provider(str(provider))].capabilities.replies_on_request
 
 
 async def _async_user_options(hass: HomeAssistant) -> list[SelectOptionDict]:

@@ -22,7 +22,7 @@ from .const import (
     MESSAGE_CLASS_REPLIES,
 )
 from .errors import validation_error
-from .gateway.models import SendRequest, StopMention, TextPolicy
+from .gateway.models import Capabilities, SendRequest, StopMention, TextPolicy
 
 #: the parts a send may be limited to (the gateways concatenate at most ten)
 MIN_PARTS: Final = 1
@@ -72,6 +72,18 @@ def build_request(
         voice=voice,
         replies_allowed=replies_allowed,
         stop_mention=StopMention(options.get(CONF_STOP_MENTION, StopMention.ADD)),
+    )
+
+
+def replies_come_back(capabilities: Capabilities, options: Mapping[str, Any]) -> bool:
+    """Whether replies to the account's sends reach Texto.
+
+    The route takes replies and, where they must be asked for (smsmode), the account sends in
+    its "replies allowed" class (as ``build_request`` marks its requests).
+    """
+    return capabilities.replies and (
+        not capabilities.replies_on_request
+        or options.get(CONF_MESSAGE_CLASS) == MESSAGE_CLASS_REPLIES
     )
 
 
