@@ -30,12 +30,12 @@ from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, cal
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_point_in_utc_time
-from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 from homeassistant.util.ulid import ulid_now
 
 from .alert_store import AlertData, AlertStore
+from .common_texts import async_common_texts
 from .const import DOMAIN, EVENT_ALERT, EVENT_DELIVERY_REPORT, EVENT_SMS_RECEIVED
 from .errors import validation_error
 from .signals import SIGNAL_ALERTS_CHANGED
@@ -699,13 +699,7 @@ class AlertManager:
     async def _async_texts(self) -> Texts:
         """The alerts' texts in Home Assistant's language."""
         if self._texts is None:
-            strings = await async_get_translations(
-                self.hass, self.hass.config.language, "common", {DOMAIN}
-            )
-            prefix = f"component.{DOMAIN}.common."
-            self._texts = {
-                key: strings.get(prefix + key, english) for key, english in ENGLISH_TEXTS.items()
-            }
+            self._texts = await async_common_texts(self.hass, ENGLISH_TEXTS)
         return self._texts
 
     def _step_text(self, alert: Alert, rung: Rung, round_: int, step: int) -> str:

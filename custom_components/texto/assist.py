@@ -36,12 +36,12 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import intent
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .alerts import DATA_ALERTS, async_get_alerts
 from .assist_settings import AssistSettings, pin_matches, with_settings
 from .assist_text import fit_answer, mask, needs_pin, split_pin
+from .common_texts import async_common_texts
 from .const import DEFAULT_AGENT_ID, DOMAIN, EVENT_ASSIST, SUBENTRY_TYPE_RECIPIENT, TRUST_PIN
 from .gateway.errors import GatewayError, MessageTooLongError
 from .gateway.models import PreparedSend, SendRequest, TextPolicy
@@ -527,10 +527,7 @@ class AssistDesk:
 
     async def _async_text(self, key: str) -> str:
         """One of Texto's own answers, in Home Assistant's language."""
-        strings = await async_get_translations(
-            self.hass, self.hass.config.language, "common", {DOMAIN}
-        )
-        return strings.get(f"component.{DOMAIN}.common.{key}") or _ENGLISH[key]
+        return (await async_common_texts(self.hass, {key: _ENGLISH[key]}))[key]
 
     def _recipients(self) -> Iterator[ConfigSubentry]:
         for subentry in self.entry.subentries.values():

@@ -15,9 +15,9 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.translation import async_get_translations
 
-from .const import CONF_PHONE_NUMBER, DOMAIN, SUBENTRY_TYPE_RECIPIENT
+from .common_texts import async_common_texts
+from .const import CONF_PHONE_NUMBER, SUBENTRY_TYPE_RECIPIENT
 from .entity import TextoEntity, account_device, recipient_device
 from .entry import TextoConfigEntry
 
@@ -99,5 +99,5 @@ class RestartModemButton(TextoEntity, ButtonEntity):
 
 async def async_test_text(hass: HomeAssistant) -> str:
     """The test SMS's text in Home Assistant's language."""
-    strings = await async_get_translations(hass, hass.config.language, "common", {DOMAIN})
-    return strings.get(f"component.{DOMAIN}.common.{TEST_SMS_KEY}", TEST_SMS_ENGLISH)
+    texts = await async_common_texts(hass, {TEST_SMS_KEY: TEST_SMS_ENGLISH})
+    return texts[TEST_SMS_KEY]
