@@ -124,7 +124,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TextoConfigEntry) -> boo
         # a recipient removed takes its Talk to Assist lock-out issue with it
         for removed in recipients - set(entry.subentries):
             async_clear_assist_locked_out(hass, removed)
-        recipients.intersection_update(entry.subentries)
+        recipients.clear()
         recipients.update(entry.subentries)
         if _settings(entry) != settings:
             hass.config_entries.async_schedule_reload(entry.entry_id)

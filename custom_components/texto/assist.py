@@ -329,9 +329,7 @@ class AssistDesk:
             or self._llm_reaches_sensitive(settings.agent_id)
         ):
             _LOGGER.debug("%s: a lock, alarm, door or cover without the PIN", self._title)
-            return await self._async_text(
-                "assist_needs_pin" if settings.pin_set else "assist_no_pin"
-            )
+            return await self._async_pin_needed(settings)
         if not await self._async_user_can_act(settings):
             return None
         if "conversation" not in self.hass.config.components:
@@ -344,9 +342,7 @@ class AssistDesk:
             conversation, command, settings.agent_id, context
         ):
             _LOGGER.debug("%s: Assist would act on a lock, alarm or cover: PIN needed", self._title)
-            return await self._async_text(
-                "assist_needs_pin" if settings.pin_set else "assist_no_pin"
-            )
+            return await self._async_pin_needed(settings)
         if conversation.async_get_agent_info(self.hass, settings.agent_id) is None:
             _LOGGER.warning(
                 "%s: the conversation agent chosen for a recipient is not there", self._title
@@ -525,8 +521,9 @@ class AssistDesk:
             if (registered := registry.async_get(state.entity_id)) is not None:
                 yield from (alias for alias in registered.aliases if isinstance(alias, str))
 
-    async def _async_text(self, key: str) -> str:
-        """One of Texto's own answers, in Home Assistant's language."""
+    async def _async_pin_needed(self, settings: AssistSettings) -> str:
+        """The answer to a text that would need the PIN, in Home Assistant's language."""
+        key = "assist_needs_pin" if settings.pin_set else "assist_no_pin"
         return (await async_common_texts(self.hass, {key: _ENGLISH[key]}))[key]
 
     def _recipients(self) -> Iterator[ConfigSubentry]:
