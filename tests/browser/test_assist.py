@@ -23,6 +23,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from .harness import Demo
 from .ui import (
+    error_of,
     field,
     fill_settled,
     first_sentence,
@@ -46,14 +47,6 @@ RECIPIENTS = {
 NOTE_STEP = "reconfigure_replies_class_only"
 #: the PIN each run types: eight digits, which no hash or id of the file holds by chance
 PINS = {"en": "48151623", "fr": "27182818"}
-#: the error ha-form shows for a field or a section: an alert just before the field's element
-_ERROR_OF = """(form, name) => {
-  for (const alert of form.shadowRoot.querySelectorAll('ha-alert')) {
-    const next = alert.nextElementSibling;
-    if (next && next.schema && next.schema.name === name) return alert.textContent.trim();
-  }
-  return '';
-}"""
 #: seconds Home Assistant may take to write its config entries (it saves them with a delay)
 SAVE_TIMEOUT = 10.0
 
@@ -134,7 +127,7 @@ def refused(dialog: Locator, language: str) -> None:
     """The PIN's error shows, above the section, which stays unfolded; the PIN is not shown."""
     error = texto_text(language, f"{RECIPIENT}.error.invalid_assist_pin")
     expect(dialog.locator("ha-alert").filter(has_text=error)).to_be_visible()
-    assert dialog.locator("ha-form").first.evaluate(_ERROR_OF, "assist") == error
+    assert error_of(dialog, "assist") == error
     expect(field(dialog, "pin")).to_be_visible()
     expect(field(dialog, "pin")).to_have_value("")
     assert raw_keys(visible_text(dialog)) == []

@@ -16,7 +16,16 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from .harness import Demo
-from .ui import first_sentence, flow_dialog, ha_text, open_page, raw_keys, texto_text, visible_text
+from .ui import (
+    error_of,
+    first_sentence,
+    flow_dialog,
+    ha_text,
+    open_page,
+    raw_keys,
+    texto_text,
+    visible_text,
+)
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 #: a port nothing answers on
@@ -28,15 +37,6 @@ _DEVICES = """async (entryId) => {
   const hass = document.querySelector('home-assistant').hass;
   const devices = await hass.callWS({type: 'config/device_registry/list'});
   return devices.filter((d) => d.config_entries.includes(entryId)).map((d) => d.id);
-}"""
-
-#: the error ha-form shows for a field: an alert just before the field's element
-_ERROR_OF = """(form, name) => {
-  for (const alert of form.shadowRoot.querySelectorAll('ha-alert')) {
-    const next = alert.nextElementSibling;
-    if (next && next.schema && next.schema.name === name) return alert.textContent.trim();
-  }
-  return '';
 }"""
 
 
@@ -100,7 +100,7 @@ def test_add_modem_wrong_port_then_the_modem(page: Page, demo: Demo, language: s
     expect(dialog).to_contain_text(error, timeout=30_000)
     # the error stands right above the port (the frontend's place for a list's error), the
     # port keeps what was typed
-    assert error in dialog.locator("ha-form").first.evaluate(_ERROR_OF, "device")
+    assert error in error_of(dialog, "device")
     expect(port).to_contain_text(NO_MODEM)
     assert raw_keys(visible_text(dialog)) == []
     screenshot(page, "3_cannot_connect", language)

@@ -135,6 +135,21 @@ def field(dialog: Locator, name: str) -> Locator:
     return dialog.locator(f'input[name="{name}"], textarea[name="{name}"]')
 
 
+#: the error ha-form shows for a field or a section: an alert just before the field's element
+_ERROR_OF = """(form, name) => {
+  for (const alert of form.shadowRoot.querySelectorAll('ha-alert')) {
+    const next = alert.nextElementSibling;
+    if (next && next.schema && next.schema.name === name) return alert.textContent.trim();
+  }
+  return '';
+}"""
+
+
+def error_of(dialog: Locator, name: str) -> str:
+    """The error the dialog's form shows for the field or section ``name`` ("" for none)."""
+    return str(dialog.locator("ha-form").first.evaluate(_ERROR_OF, name))
+
+
 def fill_settled(dialog: Locator, name: str, value: str) -> None:
     """Fill a field of a form that may still render itself again (a dialog just opened).
 

@@ -17,6 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.texto import clients
 from custom_components.texto.config_flow import TextoConfigFlow
 from custom_components.texto.const import (
     CONF_BAUDRATE,
@@ -232,6 +233,15 @@ async def fake_modem() -> AsyncIterator[FakeModem]:
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+def fast_modem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The modem's timings in tenths of seconds, not minutes."""
+    monkeypatch.setattr(clients, "MODEM_COMMAND_TIMEOUT", 1.0)
+    monkeypatch.setattr(clients, "MODEM_PROMPT_TIMEOUT", 1.0)
+    monkeypatch.setattr(clients, "MODEM_ANSWER_TIMEOUT", 1.0)
+    monkeypatch.setattr(clients, "MODEM_REOPEN_DELAYS", (0.05, 0.2))
 
 
 def device_id_of(hass: HomeAssistant, entry: MockConfigEntry, number: str | None = None) -> str:

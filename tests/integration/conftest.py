@@ -31,7 +31,13 @@ from tests.simulator.allmysms import AllMySmsSimulator
 from tests.simulator.mail2sms import Mail2SmsSimulator
 
 # the simulators, as fixtures for every test here
-from .common import allmysms_sim, fake_modem, sms123_sim, smsmode_sim  # noqa: F401
+from .common import (  # noqa: F401
+    allmysms_sim,
+    fake_modem,
+    fast_modem,
+    sms123_sim,
+    smsmode_sim,
+)
 
 TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / "texto" / "translations"
 SMTP_USERNAME = "relay@example.fr"

@@ -33,7 +33,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 
-from custom_components.texto import assist, clients
+from custom_components.texto import assist
 from custom_components.texto.assist_settings import (
     AssistSettings,
     hash_pin,
@@ -76,6 +76,9 @@ from .common import (
 )
 
 _LOGGER = logging.getLogger(__name__)
+
+#: the modem's timings in tenths of seconds (``common.fast_modem``)
+pytestmark = pytest.mark.usefixtures("fast_modem")
 
 PIN = "1234"
 CAROL = "+33622334455"
@@ -162,15 +165,6 @@ async def kitchen_light(hass: HomeAssistant) -> str:
     await conversation.async_converse(hass, "what time is it", None, Context())
     assert _light(hass) == "off"
     return LIGHT
-
-
-@pytest.fixture(autouse=True)
-def fast_modem(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The modem's timings in tenths of seconds, not minutes."""
-    monkeypatch.setattr(clients, "MODEM_COMMAND_TIMEOUT", 1.0)
-    monkeypatch.setattr(clients, "MODEM_PROMPT_TIMEOUT", 1.0)
-    monkeypatch.setattr(clients, "MODEM_ANSWER_TIMEOUT", 1.0)
-    monkeypatch.setattr(clients, "MODEM_REOPEN_DELAYS", (0.05, 0.2))
 
 
 @pytest.fixture

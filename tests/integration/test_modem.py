@@ -47,14 +47,8 @@ from .common import ALICE, allmysms_entry, modem_entry, send_sms, set_up
 BOB = "+33698765432"
 STRANGER = "+33611111111"
 
-
-@pytest.fixture(autouse=True)
-def fast_modem(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The modem's timings in tenths of seconds, not minutes."""
-    monkeypatch.setattr(clients, "MODEM_COMMAND_TIMEOUT", 1.0)
-    monkeypatch.setattr(clients, "MODEM_PROMPT_TIMEOUT", 1.0)
-    monkeypatch.setattr(clients, "MODEM_ANSWER_TIMEOUT", 1.0)
-    monkeypatch.setattr(clients, "MODEM_REOPEN_DELAYS", (0.05, 0.2))
+#: the modem's timings in tenths of seconds (``common.fast_modem``)
+pytestmark = pytest.mark.usefixtures("fast_modem")
 
 
 @pytest.fixture
